@@ -1,0 +1,102 @@
+"""HTTP control endpoints under /_sandbox/, for processes that do not hold the Sandbox object."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import requests
+from flask import Blueprint, Response, jsonify, request
+
+from sandbox.outbox_page import outbox, outbox_page
+
+if TYPE_CHECKING:
+    from sandbox.core import Sandbox
+
+FAULT_KEYS = ("status", "code", "times", "hang", "accept", "stage", "message")
+
+
+def json_object() -> dict[str, Any]:
+    """The request's JSON body, which must be an object."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object body")
+    return data
+
+
+def bad_request(exc: Exception) -> tuple[Response, int]:
+    """A 400 naming what was wrong."""
+    return jsonify({"error": str(exc)}), 400
+
+
+def control_blueprint(sb: Sandbox) -> Blueprint:
+    """Outbox views and setup calls (deliveries, faults, latency, reset)."""
+    bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
+
+    @bp.get("/health")
+    def health() -> Any:
+        """Readiness probe used by start()."""
+        return jsonify({"ok": True})
+
+    @bp.get("/")
+    def page() -> Any:
+        """Human-readable outbox."""
+        return Response(outbox_page(sb.sms, sb.emails), mimetype="text/html")
+
+    @bp.get("/outbox")
+    def outbox_json() -> Any:
+        """Machine-readable outbox."""
+        return jsonify(outbox(sb.sms, sb.emails))
+
+    @bp.post("/deliveries")
+    def add_delivery() -> Any:
+        """Store a delivery: {"id": ..., plus add_delivery's overrides}."""
+        try:
+            data = json_object()
+            delivery_id = data.pop("id")
+            if not isinstance(delivery_id, str) or not delivery_id:
+                raise ValueError("id must be a non-empty string")
+            return jsonify(sb.add_delivery(delivery_id, **data)), 201
+        except (KeyError, TypeError, ValueError) as exc:
+            return bad_request(exc)
+
+    @bp.post("/faults")
+    def add_fault() -> Any:
+        """Queue a fault: {"service": ..., "status": ..., "times": ..., ...}."""
+        try:
+            data = json_object()
+            unknown = set(data) - {"service", *FAULT_KEYS}
+            if unknown:
+                raise ValueError(f"unknown fault field(s) {sorted(unknown)}")
+            sb.fail(data.pop("service"), **data)
+        except (KeyError, TypeError, ValueError) as exc:
+            return bad_request(exc)
+        return jsonify({"pending": [f.as_dict() for f in sb.pending_faults()]}), 201
+
+    @bp.post("/latency")
+    def set_latency() -> Any:
+        """Change some services' added delay: {"shippify": 0.05, ...}."""
+        try:
+            sb.set_latency(**json_object())
+        except (TypeError, ValueError) as exc:
+            return bad_request(exc)
+        return jsonify(sb.latency)
+
+    @bp.post("/status")
+    def send_status() -> Any:
+        """Post a status callback for a message: {"sid": ..., "status": ..., "error_code": ...}."""
+        try:
+            data = json_object()
+            code = sb.send_status(data["sid"], data["status"], data.get("error_code"))
+        except (KeyError, TypeError, ValueError) as exc:
+            return bad_request(exc)
+        except requests.RequestException as exc:
+            return jsonify({"error": type(exc).__name__}), 502
+        return jsonify({"callback_status": code})
+
+    @bp.post("/reset")
+    def reset() -> Any:
+        """Forget everything (see Sandbox.reset)."""
+        sb.reset()
+        return jsonify({"ok": True})
+
+    return bp

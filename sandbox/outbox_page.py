@@ -1,0 +1,111 @@
+"""The outbox as JSON and as a small HTML page, so people can see what would have been sent."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from sandbox.smtp import Received
+
+URL = re.compile(r"https?://[^\s<>\"']+")
+TRAILING = ".,;:!?)]}'\""
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}
+article{border:1px solid #ccc;border-radius:6px;padding:.6rem .9rem;margin:.6rem 0}
+header{font-size:.85rem;color:#555}
+pre{white-space:pre-wrap;word-break:break-word;margin:.4rem 0 0}
+iframe{width:100%;height:22rem;border:1px solid #ddd}
+"""
+
+
+def body_of(message: EmailMessage, subtype: str) -> str | None:
+    """The text/plain or text/html body of a message, if it has one."""
+    part = message.get_body(preferencelist=(subtype,))
+    if part is None:
+        return None
+    try:
+        return str(part.get_content())
+    except (KeyError, LookupError, ValueError):
+        return None
+
+
+def header(message: EmailMessage, name: str) -> str | None:
+    """A decoded header as a plain string."""
+    value = message[name]
+    return None if value is None else str(value)
+
+
+def email_summary(received: Received) -> dict[str, Any]:
+    """What the outbox shows of one email."""
+    message = received.message
+    return {
+        "from": header(message, "From"),
+        "to": header(message, "To"),
+        "rcpt_tos": list(received.rcpt_tos),
+        "subject": header(message, "Subject"),
+        "text": body_of(message, "plain"),
+        "html": body_of(message, "html"),
+        "received_at": received.received_at,
+    }
+
+
+def outbox(sms: list[dict[str, Any]], emails: list[Received]) -> dict[str, Any]:
+    """The JSON outbox: accepted SMS and received emails, oldest first."""
+    return {"sms": sms, "emails": [email_summary(r) for r in emails]}
+
+
+def linkify(text: str) -> Markup:
+    """Escape text and make its http(s) links clickable (other schemes stay plain text)."""
+    parts: list[Markup] = []
+    position = 0
+    for match in URL.finditer(text):
+        url = match.group(0).rstrip(TRAILING)
+        parts.append(escape(text[position : match.start()]))
+        parts.append(Markup('<a href="{0}" rel="noreferrer">{0}</a>').format(url))
+        position = match.start() + len(url)
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
+def when(timestamp: float) -> str:
+    """Local time of day, enough to tell messages apart."""
+    return datetime.fromtimestamp(timestamp).strftime("%H:%M:%S")
+
+
+def sms_article(sms: dict[str, Any]) -> Markup:
+    """One SMS as HTML."""
+    return Markup("<article><header>{} · to {} · {} · {} segment(s)</header><pre>{}</pre></article>").format(
+        when(sms["created_at"]), sms["to"], sms["status"], sms["num_segments"], linkify(sms["body"])
+    )
+
+
+def email_article(received: Received) -> Markup:
+    """One email as HTML: text part inline, HTML part in a sandboxed frame."""
+    summary = email_summary(received)
+    text = summary["text"] if summary["text"] is not None else "(no text part)"
+    html = Markup("")
+    if summary["html"] is not None:
+        html = Markup('<details><summary>HTML part</summary><iframe sandbox="" srcdoc="{}"></iframe></details>').format(
+            summary["html"]
+        )
+    return Markup("<article><header>{} · to {} · <strong>{}</strong></header><pre>{}</pre>{}</article>").format(
+        when(received.received_at), summary["to"], summary["subject"], linkify(text), html
+    )
+
+
+def outbox_page(sms: list[dict[str, Any]], emails: list[Received]) -> str:
+    """The whole page, newest first, refreshing itself every few seconds."""
+    sms_items = Markup("").join(sms_article(s) for s in reversed(sms)) or Markup("<p>None yet.</p>")
+    email_items = Markup("").join(email_article(r) for r in reversed(emails)) or Markup("<p>None yet.</p>")
+    return str(
+        Markup(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta http-equiv="refresh" content="5"><title>Sandbox outbox</title><style>{}</style></head>'
+            "<body><h1>Sandbox outbox</h1><h2>SMS ({})</h2>{}<h2>Email ({})</h2>{}</body></html>"
+        ).format(Markup(STYLE), len(sms), sms_items, len(emails), email_items)
+    )
