@@ -1,0 +1,41 @@
+"""Redis connections with timeouts, so an outage becomes a fast, visible error instead of a hang."""
+
+import logging
+from urllib.parse import parse_qs, urlsplit
+
+import redis
+
+log = logging.getLogger(__name__)
+
+SOCKET_TIMEOUT = 5.0
+CONNECT_TIMEOUT = 2.0
+
+
+def connect(url: str) -> redis.Redis:
+    """A client for `url`; `rediss://` accepts managed Redis's self-signed certificates unless told otherwise."""
+    options: dict[str, object] = {
+        "socket_timeout": SOCKET_TIMEOUT,
+        "socket_connect_timeout": CONNECT_TIMEOUT,
+        "health_check_interval": 30,
+    }
+    parts = urlsplit(url)
+    if parts.scheme == "rediss" and "ssl_cert_reqs" not in parse_qs(parts.query):
+        options["ssl_cert_reqs"] = "none"
+    if parts.scheme == "unix":
+        options.pop("socket_connect_timeout")
+    return redis.Redis.from_url(url, **options)  # type: ignore[arg-type]
+
+
+def check_eviction_policy(client: redis.Redis) -> str | None:
+    """A warning when Redis may evict queued jobs; None when the policy is right or cannot be read."""
+    try:
+        policy = client.config_get("maxmemory-policy").get("maxmemory-policy")
+    except redis.ResponseError:
+        return None  # managed Redis often refuses CONFIG; nothing to say then
+    if policy and policy != "noeviction":
+        return (
+            f"Redis maxmemory-policy is {policy!r}: under memory pressure Redis will silently delete queued "
+            "notifications. Set it to 'noeviction' (Heroku Key-Value Store: `heroku redis:maxmemory --policy "
+            "noeviction`)."
+        )
+    return None

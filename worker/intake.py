@@ -1,0 +1,166 @@
+"""The webhook's hot path: read a Shippify body, decide, and record + queue it in one Redis transaction."""
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from rq import Queue
+
+from worker import queueing, statuses, store
+from worker.settings import Settings
+from worker.store import STATS_KEY, event_key, events_key
+
+MAX_ID_LENGTH = 128
+MAX_URL_LENGTH = 2048
+MAX_HINT_LENGTH = 200
+
+
+class InvalidWebhook(ValueError):
+    """A body we cannot act on; `detail` says what the sender should change."""
+
+    def __init__(self, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.error = error
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """What the notifier keeps of a webhook: ids and hints, never images, signatures or the whole body."""
+
+    delivery_id: str
+    status: str | None
+    status_source: str
+    locale_hint: str = ""
+    merchant_hint: str = ""
+    tracking_url: str = ""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The answer to the sender."""
+
+    outcome: str  # queued, duplicate, ignored
+    event_id: str
+    delivery_id: str
+    status: str | None
+    detail: str = ""
+
+
+def parse(body: bytes, url_status: str | None) -> IncomingEvent:
+    """Validate a webhook body; the status comes from the URL, else `_status`, else a string `status`."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InvalidWebhook("invalid_json", "the body must be a JSON object (UTF-8)") from None
+    if not isinstance(data, dict):
+        raise InvalidWebhook("invalid_body", "the body must be a JSON object, not a list or a scalar")
+    status, source = _status(data, url_status)
+    return IncomingEvent(
+        delivery_id=_delivery_id(data),
+        status=status,
+        status_source=source,
+        locale_hint=_short(data.get("cityLang")),
+        merchant_hint=_short(data.get("companyName")),
+        tracking_url=_tracking_url(data.get("trackingUrl")),
+    )
+
+
+def _delivery_id(data: dict[str, Any]) -> str:
+    """`id` (legacy bodies: `orderId`), a non-empty printable string of at most 128 characters."""
+    raw = data.get("id", data.get("orderId"))
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidWebhook("missing_id", 'the body needs "id": the Shippify delivery id, a string')
+    if len(raw) > MAX_ID_LENGTH or not raw.isprintable():
+        raise InvalidWebhook("invalid_id", f'"id" must be printable and at most {MAX_ID_LENGTH} characters')
+    return raw.strip()
+
+
+def _status(data: dict[str, Any], url_status: str | None) -> tuple[str | None, str]:
+    """Resolve the status and say where it came from (none: the worker will ask Shippify)."""
+    if url_status is not None:
+        status = statuses.normalise(url_status)
+        if status is None:
+            raise InvalidWebhook("invalid_status", "the status in the URL must be a name such as going_to_dropoff")
+        return status, "url"
+    for field in ("_status", "status"):
+        status = statuses.normalise(data.get(field))
+        if status is not None and (field == "_status" or statuses.is_known(status)):
+            return status, "body"
+    return None, "api"
+
+
+def _short(value: object) -> str:
+    """A small string hint, or nothing."""
+    return value.strip()[:MAX_HINT_LENGTH] if isinstance(value, str) else ""
+
+
+def _tracking_url(value: object) -> str:
+    """The body's private tracking link when Shippify includes one (its "Tracking Url" option)."""
+    if isinstance(value, str) and value.startswith("https://") and len(value) <= MAX_URL_LENGTH:
+        return value if value.isprintable() and " " not in value else ""
+    return ""
+
+
+def event_id(delivery_id: str, status: str | None) -> str:
+    """Same (delivery, status) → same id, which is what makes a repeat a duplicate; no status → a fresh id."""
+    if status is None:
+        return "u" + uuid.uuid4().hex[:23]
+    return store.digest(delivery_id, status)
+
+
+def accept(client: redis.Redis, q: Queue, settings: Settings, event: IncomingEvent) -> Accepted:
+    """Record the event and queue its processing atomically, or say it is a duplicate or ignored."""
+    eid = event_id(event.delivery_id, event.status)
+    outcome, detail = _decide(settings, event.status)
+    key = event_key(eid)
+    with client.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                if pipe.exists(key):
+                    pipe.unwatch()
+                    client.hincrby(STATS_KEY, "webhooks_duplicate", 1)
+                    return Accepted("duplicate", eid, event.delivery_id, event.status)
+                pipe.multi()
+                _record(pipe, settings, eid, event, outcome, detail)
+                if outcome == "queued":
+                    queueing.enqueue_process(q, settings, eid, event.delivery_id, pipeline=pipe)
+                pipe.execute()
+                return Accepted(outcome, eid, event.delivery_id, event.status, detail)
+            except redis.WatchError:
+                continue  # the same event arrived concurrently: look again, it is now a duplicate
+
+
+def _decide(settings: Settings, status: str | None) -> tuple[str, str]:
+    """Queue when a rule may apply (or the status is still unknown); otherwise record it as ignored."""
+    if status is None or settings.rules.channels_for(status):
+        return "queued", ""
+    if not statuses.is_known(status):
+        return "ignored", "not a status Shippify documents"
+    return "ignored", "no rule notifies on this status"
+
+
+def _record(pipe, settings: Settings, eid: str, event: IncomingEvent, outcome: str, detail: str) -> None:
+    """The event hash and the delivery's event list, both expiring after the retention period."""
+    fields = {
+        "delivery_id": event.delivery_id,
+        "status": event.status or "",
+        "status_source": event.status_source,
+        "received_at": store.now(),
+        "outcome": outcome,
+        "detail": detail,
+        "locale_hint": event.locale_hint,
+        "merchant_hint": event.merchant_hint,
+    }
+    if event.tracking_url and outcome == "queued":
+        fields["tracking_url"] = event.tracking_url
+    pipe.hset(event_key(eid), mapping=fields)
+    pipe.expire(event_key(eid), settings.retention_seconds)
+    pipe.rpush(events_key(event.delivery_id), eid)
+    pipe.expire(events_key(event.delivery_id), settings.retention_seconds)
+    pipe.hincrby(STATS_KEY, f"webhooks_{outcome}", 1)

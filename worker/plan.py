@@ -1,0 +1,192 @@
+"""Turn one received status event into at most one notification per channel, each queued as its own send."""
+
+import contextlib
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rq.exceptions import DuplicateJobError
+
+from worker import phones, queueing, statuses, store
+from worker.errors import UnknownDelivery
+from worker.messages import first_name, resolve_locale
+from worker.services import Services
+from worker.shippify import TrackingLink
+
+log = logging.getLogger(__name__)
+
+EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+FALLBACK_MERCHANT = "Shippify"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One channel's decision: send to `destination`, or skip with `reason`."""
+
+    channel: str
+    destination: str | None
+    reason: str | None = None
+
+
+def notification_id(delivery_id: str, status: str, channel: str) -> str:
+    """The ledger key of an automatic send: one per (delivery, status, channel), ever."""
+    return "n" + store.digest(delivery_id, status, channel, size=23)
+
+
+def process_event(event_id: str, services: Services) -> str:
+    """Fetch the delivery, apply the rules and queue the sends; safe to run again after a crash."""
+    s = services.store
+    event = s.event(event_id)
+    if not event:
+        log.warning("event expired before processing", extra={"event_id": event_id})
+        return "expired"
+    if event.get("outcome") != "queued":
+        return event.get("outcome", "")
+    delivery_id = event["delivery_id"]
+    try:
+        delivery = services.shippify.get_delivery(delivery_id)
+    except UnknownDelivery as exc:
+        s.close_event(event_id, "failed", str(exc))
+        raise
+    return _apply_rules(event_id, event, delivery, services)
+
+
+def _apply_rules(event_id: str, event: dict[str, str], delivery: dict[str, Any], services: Services) -> str:
+    """Decide what to send for the event's status, given the delivery as Shippify has it now."""
+    s = services.store
+    current = statuses.normalise(delivery.get("_status"))
+    status = event.get("status") or current
+    if not status:
+        s.close_event(event_id, "ignored", "Shippify gave no status for this delivery")
+        return "ignored"
+    channels = services.settings.rules.channels_for(status)
+    if not channels:
+        detail = "no rule notifies on this status" if statuses.is_known(status) else "unknown status"
+        s.close_event(event_id, "ignored", detail, status=status)
+        return "ignored"
+    if statuses.is_stale(status, current):
+        s.close_event(event_id, "stale", f"the delivery is already {current}", status=status)
+        return "stale"
+    summary = _notify(event_id, event, status, delivery, channels, services)
+    outcome = "duplicate" if all(v == "duplicate" for v in summary.values()) else "processed"
+    detail = ", ".join(f"{channel}: {what}" for channel, what in summary.items())
+    s.close_event(event_id, outcome, detail, status=status)
+    return outcome
+
+
+def _notify(
+    event_id: str,
+    event: dict[str, str],
+    status: str,
+    delivery: dict[str, Any],
+    channels: tuple[str, ...],
+    services: Services,
+) -> dict[str, str]:
+    """Create each channel's notification (the ledger entry) and queue the ones that will send."""
+    plans = [_plan(channel, delivery, services) for channel in channels]
+    context: dict[str, Any] | None = None
+    summary: dict[str, str] = {}
+    locale = resolve_locale(event.get("locale_hint"), services.settings.default_locale)
+    for plan in plans:
+        nid = notification_id(event["delivery_id"], status, plan.channel)
+        if plan.reason is None and context is None:
+            context = _context(event, delivery, _link(event, services))
+        summary[plan.channel] = _record_and_queue(nid, event_id, event, status, locale, plan, context, services)
+    return summary
+
+
+def _record_and_queue(
+    nid: str,
+    event_id: str,
+    event: dict[str, str],
+    status: str,
+    locale: str,
+    plan: Plan,
+    context: dict[str, Any] | None,
+    services: Services,
+) -> str:
+    """Ledger first, then the message, then the job; each step is idempotent."""
+    s = services.store
+    fields = {
+        "delivery_id": event["delivery_id"],
+        "event_id": event_id,
+        "status": status,
+        "channel": plan.channel,
+        "locale": locale,
+        "template": f"{locale}/{status}/{plan.channel}",
+        "destination": _mask(plan),
+        "kind": "automatic",
+        "state": "skipped" if plan.reason else "pending",
+        "reason": plan.reason,
+    }
+    created = s.create_notification(nid, fields)
+    existing = s.notification(nid)
+    if not created and not (existing.get("event_id") == event_id and existing.get("state") == "pending"):
+        return "duplicate"
+    if plan.reason:
+        log.info("notification skipped", extra={"delivery_id": event["delivery_id"], "reason": plan.reason})
+        return f"skipped ({plan.reason})"
+    assert context is not None and plan.destination is not None
+    s.put_outbox(nid, render(services, plan.channel, status, locale, plan.destination, context))
+    with contextlib.suppress(DuplicateJobError):  # queued by an earlier run of this event
+        queueing.enqueue_send(services.queue, services.settings, nid, event["delivery_id"], plan.channel)
+    return "queued"
+
+
+def render(services: Services, channel: str, status: str, locale: str, to: str, context: dict[str, Any]) -> dict:
+    """The outbox payload: real destination and rendered text, kept apart from the record."""
+    if channel == "sms":
+        return {"to": to, "body": services.renderer.sms(status, locale, context)}
+    email = services.renderer.email(status, locale, context)
+    return {"to": to, "subject": email.subject, "text": email.text, "html": email.html}
+
+
+def _plan(channel: str, delivery: dict[str, Any], services: Services) -> Plan:
+    """Where this channel would go, or why it cannot."""
+    recipient = _recipient(delivery)
+    if channel == "sms":
+        check = phones.normalise(recipient.get("phonenumber"), services.settings.default_country)
+        return Plan("sms", check.e164, check.reason)
+    address = recipient.get("email")
+    if not isinstance(address, str) or not address.strip():
+        return Plan("email", None, "no_email")
+    if not EMAIL_PATTERN.match(address.strip()):
+        return Plan("email", None, "invalid_email")
+    return Plan("email", address.strip())
+
+
+def _recipient(delivery: dict[str, Any]) -> dict[str, Any]:
+    """The delivery's recipient block ({} when Shippify gave none)."""
+    recipient = delivery.get("recipient")
+    return recipient if isinstance(recipient, dict) else {}
+
+
+def _mask(plan: Plan) -> str:
+    """The destination as records and logs may show it."""
+    return phones.mask(plan.destination) if plan.channel == "sms" else phones.mask_email(plan.destination)
+
+
+def _link(event: dict[str, str], services: Services) -> TrackingLink:
+    """The body's tracking link when Shippify sent one, else a fresh one from the API."""
+    if event.get("tracking_url"):
+        return TrackingLink(event["tracking_url"])
+    return services.shippify.get_tracking_link(event["delivery_id"])
+
+
+def _context(event: dict[str, str], delivery: dict[str, Any], link: TrackingLink) -> dict[str, Any]:
+    """What templates may use; every key is always present (None when unknown)."""
+    recipient = _recipient(delivery)
+    name = recipient.get("name") if isinstance(recipient.get("name"), str) else None
+    merchant = delivery.get("company") if isinstance(delivery.get("company"), str) else None
+    reference = delivery.get("referenceId")
+    reason = delivery.get("reasonText") or delivery.get("problem_note")
+    return {
+        "first_name": first_name(name),
+        "recipient_name": name.strip() if name else None,
+        "merchant": (merchant or event.get("merchant_hint") or FALLBACK_MERCHANT).strip(),
+        "reference": str(reference) if reference not in (None, "") else None,
+        "reason": reason if isinstance(reason, str) and reason.strip() else None,
+        "tracking_url": link.url,
+        "delivery_id": event["delivery_id"],
+    }

@@ -1,0 +1,66 @@
+"""The RQ queue, its JSON serializer and the retry policy every job is enqueued with."""
+
+import random
+
+import redis
+from rq import Queue, Retry
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from worker.settings import Settings
+
+QUEUE_NAME = "notify"
+JOB_TIMEOUT = 60  # bounds a stuck job; every outside call inside has its own, shorter, timeout
+RESULT_TTL = 600
+BACKOFF_FACTOR = 3
+BACKOFF_CAP = 900.0
+PROCESS_EVENT = "worker.jobs.process_event"
+SEND_NOTIFICATION = "worker.jobs.send_notification"
+
+
+def queue(client: redis.Redis) -> Queue:
+    """The one queue; JSON serializer so that writing to Redis never means running code."""
+    return Queue(QUEUE_NAME, connection=client, serializer=JSONSerializer)
+
+
+def backoff(settings: Settings) -> list[int]:
+    """Capped exponential intervals with ±20 % jitter, drawn per job so that retries do not stampede."""
+    base = settings.retry_base_seconds
+    return [
+        round(min(BACKOFF_CAP, base * BACKOFF_FACTOR**i) * random.uniform(0.8, 1.2))  # noqa: S311
+        for i in range(max(settings.retry_max_attempts, 1))
+    ]
+
+
+def job_options(settings: Settings, job_id: str, description: str) -> dict:
+    """Options shared by every job: id, retries (also after a crash), readable failures kept for retention."""
+    options: dict = {
+        "job_id": job_id,
+        "description": description,
+        "timeout": JOB_TIMEOUT,
+        "result_ttl": RESULT_TTL,
+        "failure_ttl": settings.retention_seconds,
+    }
+    if settings.retry_max_attempts:
+        options["retry"] = Retry(max=settings.retry_max_attempts, interval=backoff(settings))
+    return options
+
+
+def process_job_id(event_id: str) -> str:
+    return f"ev-{event_id}"
+
+
+def send_job_id(notification_id: str) -> str:
+    return f"send-{notification_id}"
+
+
+def enqueue_process(q: Queue, settings: Settings, event_id: str, delivery_id: str, pipeline=None) -> Job:
+    """Queue the processing of one received event (inside the intake transaction when `pipeline` is given)."""
+    options = job_options(settings, process_job_id(event_id), f"process event for delivery {delivery_id}")
+    return q.enqueue_call(PROCESS_EVENT, args=(event_id,), pipeline=pipeline, **options)
+
+
+def enqueue_send(q: Queue, settings: Settings, notification_id: str, delivery_id: str, channel: str) -> Job:
+    """Queue one channel's send; unique, so a re-run of the event job cannot queue it twice."""
+    options = job_options(settings, send_job_id(notification_id), f"send {channel} for delivery {delivery_id}")
+    return q.enqueue_call(SEND_NOTIFICATION, args=(notification_id,), unique=True, **options)

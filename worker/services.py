@@ -1,0 +1,63 @@
+"""The collaborators a job needs, built from settings once per process."""
+
+from dataclasses import dataclass
+
+from redis import Redis
+from rq import Queue
+
+from worker import queueing
+from worker.connection import connect
+from worker.mail import SmtpMailer
+from worker.messages import Renderer
+from worker.settings import Settings
+from worker.shippify import ShippifyClient
+from worker.sms import TwilioSms
+from worker.store import Store
+
+
+@dataclass
+class Services:
+    """Everything the pipeline talks to; tests build one against the sandbox."""
+
+    settings: Settings
+    redis: Redis
+    store: Store
+    queue: Queue
+    shippify: ShippifyClient
+    sms: TwilioSms | None
+    mailer: SmtpMailer | None
+    renderer: Renderer
+
+    @classmethod
+    def from_settings(cls, settings: Settings, client: Redis | None = None) -> "Services":
+        """Build every client; a channel no rule uses gets no provider."""
+        client = client or connect(settings.redis_url)
+        return cls(
+            settings=settings,
+            redis=client,
+            store=Store(client, settings.retention_seconds),
+            queue=queueing.queue(client),
+            shippify=ShippifyClient(
+                settings.shippify_api_url,
+                settings.shippify_app_id,
+                settings.shippify_app_secret,
+                timeout=settings.http_timeout,
+            ),
+            sms=_sms(settings),
+            mailer=SmtpMailer(settings.smtp_url, timeout=settings.http_timeout) if settings.smtp_url else None,
+            renderer=Renderer(),
+        )
+
+
+def _sms(settings: Settings) -> TwilioSms | None:
+    """The Twilio sender, when configured."""
+    if not settings.twilio_account_sid:
+        return None
+    return TwilioSms(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        from_=settings.twilio_from,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        api_url=settings.twilio_api_url,
+        timeout=settings.http_timeout,
+    )

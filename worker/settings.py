@@ -1,0 +1,230 @@
+"""Every setting the service reads, from the environment (and `.env`), validated together at start."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import phonenumbers
+
+from worker import rules as rules_module
+from worker.rules import Rules, RulesError
+
+LOCALES = ("es", "pt", "en")
+DEVELOPMENT_ENVS = ("development", "test")
+DEV_SECRET_KEY = "development-only-secret-key"  # noqa: S105 - refused outside development
+TWILIO_API_URL = "https://api.twilio.com"
+SHIPPIFY_API_URL = "https://api.shippify.co"
+
+
+class SettingsError(Exception):
+    """One message naming every missing or malformed variable and how to fix it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"The service cannot start; fix these settings (environment or .env):\n{lines}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated configuration shared by the web and worker processes."""
+
+    app_env: str = "production"
+    redis_url: str = ""
+    shippify_api_url: str = SHIPPIFY_API_URL
+    shippify_app_id: str = ""
+    shippify_app_secret: str = field(default="", repr=False)
+    webhook_tokens: tuple[bytes, ...] = field(default=(), repr=False)
+    webhook_token_header: str = "X-Webhook-Token"  # noqa: S105 - a header name, not a secret
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = field(default="", repr=False)
+    twilio_from: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_api_url: str = TWILIO_API_URL
+    smtp_url: str = field(default="", repr=False)
+    mail_from: str = ""
+    public_base_url: str = ""
+    secret_key: str = field(default="", repr=False)
+    api_tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
+    default_locale: str = "es"
+    default_country: str = "EC"
+    rules: Rules = field(default_factory=lambda: rules_module.load(None))
+    retention_days: int = 30
+    http_timeout: float = 10.0
+    retry_base_seconds: float = 10.0
+    retry_max_attempts: int = 8
+    webhook_max_bytes: int = 32 * 1024 * 1024
+    log_level: str = "INFO"
+
+    @property
+    def is_development(self) -> bool:
+        """Development and test runs may use the sandbox and a fixed console key."""
+        return self.app_env in DEVELOPMENT_ENVS
+
+    @property
+    def retention_seconds(self) -> int:
+        """How long records, events and failed jobs are kept."""
+        return self.retention_days * 86400
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Read and validate; raise SettingsError naming every problem at once."""
+        return _Reader(os.environ if environ is None else environ).read()
+
+
+class _Reader:
+    """Collects problems while reading, so one start-up names all of them."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.env = environ
+        self.problems: list[str] = []
+
+    def text(self, name: str, default: str = "") -> str:
+        """A stripped string setting."""
+        return (self.env.get(name) or default).strip()
+
+    def number(self, name: str, default: float, minimum: float, kind: type = int) -> float:
+        """A numeric setting at least `minimum`."""
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = kind(raw)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            self.problems.append(f"{name}={raw!r} must be a {kind.__name__} of at least {minimum}")
+            return default
+        return value
+
+    def url(self, name: str, default: str, schemes: tuple[str, ...]) -> str:
+        """A URL setting whose scheme is one of `schemes`, without a trailing slash."""
+        value = self.text(name, default).rstrip("/")
+        if value and (urlsplit(value).scheme not in schemes or not urlsplit(value).hostname):
+            self.problems.append(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}")
+        return value
+
+    def require(self, **values: str) -> None:
+        """Name each empty required value."""
+        for name, value in values.items():
+            if not value:
+                self.problems.append(f"{name} is required{self.hint(name)}")
+
+    def hint(self, name: str) -> str:
+        """How to obtain a missing value."""
+        hints = {
+            "REDIS_URL": " (add a Redis add-on; `make run` starts an embedded one in development)",
+            "SHIPPIFY_APP_ID": " (Shippify dashboard → company settings → APP ID)",
+            "SHIPPIFY_APP_SECRET": " (Shippify dashboard → company settings → APP SECRET)",
+            "WEBHOOK_TOKENS": " (a random secret: python -c 'import secrets; print(secrets.token_urlsafe(32))')",
+            "SECRET_KEY": " (a long random secret for console sessions)",
+            "TWILIO_ACCOUNT_SID": " (Twilio console → Account info), or remove sms from NOTIFY_RULES",
+            "TWILIO_AUTH_TOKEN": " (Twilio console → Account info)",
+            "SMTP_URL": " (smtp://user:password@host:587 of your mail relay), or remove email from NOTIFY_RULES",
+            "MAIL_FROM": ' (e.g. "Acme Deliveries <tracking@acme.example>")',
+            "PUBLIC_BASE_URL": " (the https:// address this service is reached at)",
+        }
+        return hints.get(name, "")
+
+    def read(self) -> Settings:
+        """Build Settings or raise SettingsError."""
+        app_env = self.text("APP_ENV", "production").lower()
+        dev = app_env in DEVELOPMENT_ENVS
+        rules = self.read_rules()
+        values = dict(
+            app_env=app_env,
+            redis_url=self.url("REDIS_URL", "", ("redis", "rediss", "unix")),
+            shippify_api_url=self.url("SHIPPIFY_API_URL", SHIPPIFY_API_URL, ("https", "http")),
+            shippify_app_id=self.text("SHIPPIFY_APP_ID"),
+            shippify_app_secret=self.text("SHIPPIFY_APP_SECRET"),
+            webhook_tokens=self.webhook_tokens(dev),
+            webhook_token_header=self.text("WEBHOOK_TOKEN_HEADER", "X-Webhook-Token"),
+            twilio_account_sid=self.text("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=self.text("TWILIO_AUTH_TOKEN"),
+            twilio_from=self.text("TWILIO_FROM"),
+            twilio_messaging_service_sid=self.text("TWILIO_MESSAGING_SERVICE_SID"),
+            twilio_api_url=self.url("TWILIO_API_URL", TWILIO_API_URL, ("https", "http")),
+            smtp_url=self.url("SMTP_URL", "", ("smtp", "smtps")),
+            mail_from=self.text("MAIL_FROM"),
+            public_base_url=self.url("PUBLIC_BASE_URL", "", ("https",) if not dev else ("https", "http")),
+            secret_key=self.text("SECRET_KEY", DEV_SECRET_KEY if dev else ""),
+            api_tokens=self.api_tokens(),
+            default_locale=self.choice("DEFAULT_LOCALE", "es", LOCALES),
+            default_country=self.country(),
+            rules=rules,
+            retention_days=int(self.number("RETENTION_DAYS", 30, 1)),
+            http_timeout=float(self.number("HTTP_TIMEOUT_SECONDS", 10.0, 0.1, float)),
+            retry_base_seconds=float(self.number("RETRY_BASE_SECONDS", 10.0, 0, float)),
+            retry_max_attempts=int(self.number("RETRY_MAX_ATTEMPTS", 8, 0)),
+            webhook_max_bytes=int(self.number("WEBHOOK_MAX_MB", 32, 1)) * 1024 * 1024,
+            log_level=self.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        )
+        self.check_required(values, rules, dev)
+        if self.problems:
+            raise SettingsError(self.problems)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    def check_required(self, v: dict, rules: Rules, dev: bool) -> None:
+        """Required settings; the provider ones only when a rule uses that channel."""
+        self.require(
+            REDIS_URL=v["redis_url"],
+            SHIPPIFY_APP_ID=v["shippify_app_id"],
+            SHIPPIFY_APP_SECRET=v["shippify_app_secret"],
+            SECRET_KEY=v["secret_key"],
+        )
+        if rules.uses("sms"):
+            self.require(TWILIO_ACCOUNT_SID=v["twilio_account_sid"], TWILIO_AUTH_TOKEN=v["twilio_auth_token"])
+            if not (v["twilio_from"] or v["twilio_messaging_service_sid"]):
+                self.problems.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required (the SMS sender)")
+        if rules.uses("email"):
+            self.require(SMTP_URL=v["smtp_url"], MAIL_FROM=v["mail_from"])
+        if not dev:
+            self.require(PUBLIC_BASE_URL=v["public_base_url"])
+            if v["secret_key"] == DEV_SECRET_KEY or 0 < len(v["secret_key"]) < 16:
+                self.problems.append("SECRET_KEY must be a random value of at least 16 characters in production")
+
+    def webhook_tokens(self, dev: bool) -> tuple[bytes, ...]:
+        """Accepted webhook secrets: several at once, so they can be rotated without downtime."""
+        tokens = tuple(t.strip() for t in self.text("WEBHOOK_TOKENS").split(",") if t.strip())
+        if not tokens:
+            self.require(WEBHOOK_TOKENS="")
+        elif not dev and any(len(t) < 16 for t in tokens):
+            self.problems.append("WEBHOOK_TOKENS: each secret must be at least 16 characters in production")
+        return tuple(t.encode() for t in tokens)
+
+    def api_tokens(self) -> dict[str, str]:
+        """`name:token` pairs; the name is the actor recorded in the audit trail."""
+        pairs: dict[str, str] = {}
+        for item in filter(None, (p.strip() for p in self.text("API_TOKENS").split(","))):
+            name, sep, token = item.partition(":")
+            if not sep or not name.strip() or len(token.strip()) < 16:
+                self.problems.append("API_TOKENS must be comma-separated name:token pairs, tokens of 16+ characters")
+                continue
+            pairs[name.strip()] = token.strip()
+        return pairs
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        """A setting limited to `allowed` values."""
+        value = self.text(name, default)
+        value = value.upper() if allowed[0].isupper() else value.lower()
+        if value not in allowed:
+            self.problems.append(f"{name}={value!r} must be one of {', '.join(allowed)}")
+            return default
+        return value
+
+    def country(self) -> str:
+        """Region used for phone numbers written without a country code."""
+        value = self.text("DEFAULT_COUNTRY", "EC").upper()
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            self.problems.append(f"DEFAULT_COUNTRY={value!r} must be a two-letter country code such as EC, BR, CL, MX")
+            return "EC"
+        return value
+
+    def read_rules(self) -> Rules:
+        """NOTIFY_RULES, or the built-in defaults."""
+        try:
+            return rules_module.load(self.text("NOTIFY_RULES") or None)
+        except RulesError as exc:
+            self.problems.append(str(exc))
+            return rules_module.load(None)

@@ -1,0 +1,262 @@
+"""The notification record in Redis: events received, notifications and their states, opt-outs.
+
+Keys (all but opt-outs expire after RETENTION_DAYS):
+  ntf:event:{event_id}                 hash   one status event as received, and what became of it
+  ntf:delivery:{delivery_id}:events    list   event ids, oldest first
+  ntf:delivery:{delivery_id}:notifs    list   notification ids, oldest first
+  ntf:notif:{notification_id}          hash   one message on one channel: state, masked destination, provider id
+  ntf:outbox:{notification_id}         hash   the rendered message and real destination, deleted once sent
+  ntf:provider:{sid}                   string Twilio's message sid → notification id, for delivery reports
+  ntf:optout:{sha256(e164)}            string numbers that replied STOP (kept until START)
+  ntf:stats                            hash   counters behind /metrics
+"""
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+
+PREFIX = "ntf"
+
+# Order of a notification's states: a delivery report never moves a message back to an earlier one.
+STATE_RANK = {
+    "pending": 0,
+    "claimed": 1,
+    "accepted": 2,
+    "scheduled": 2,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "delivered": 5,
+    "undelivered": 5,
+    "failed": 5,
+    "canceled": 5,
+    "read": 6,
+}
+
+# Move `state` forward only: KEYS[1] notification hash; ARGV: new state, then field/value pairs to set with it.
+_ADVANCE = """
+local current = redis.call('HGET', KEYS[1], 'state')
+if not current then return 0 end
+local rank = cjson.decode(ARGV[1])
+local new = ARGV[2]
+local closed = {skipped=1, suppressed=1, rejected=1, uncertain=1}
+if closed[current] then return 0 end
+if rank[current] and rank[new] and rank[new] <= rank[current] then return 0 end
+redis.call('HSET', KEYS[1], 'state', new)
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
+
+# Compare-and-set of the state: the send ledger's claim. KEYS[1] hash; ARGV: expected, new, then field/value pairs.
+_SWAP = """
+if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
+
+
+def digest(*parts: str, size: int = 24) -> str:
+    """A short stable id from parts (delivery ids may hold characters RQ job ids cannot)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:size]
+
+
+def now() -> float:
+    """Seconds since the epoch, as stored in every record."""
+    return round(time.time(), 3)
+
+
+def event_key(event_id: str) -> str:
+    return f"{PREFIX}:event:{event_id}"
+
+
+def notif_key(notification_id: str) -> str:
+    return f"{PREFIX}:notif:{notification_id}"
+
+
+def outbox_key(notification_id: str) -> str:
+    return f"{PREFIX}:outbox:{notification_id}"
+
+
+def events_key(delivery_id: str) -> str:
+    return f"{PREFIX}:delivery:{delivery_id}:events"
+
+
+def notifs_key(delivery_id: str) -> str:
+    return f"{PREFIX}:delivery:{delivery_id}:notifs"
+
+
+def provider_key(provider_id: str) -> str:
+    return f"{PREFIX}:provider:{provider_id}"
+
+
+def optout_key(e164: str) -> str:
+    return f"{PREFIX}:optout:{digest(e164, size=64)}"
+
+
+STATS_KEY = f"{PREFIX}:stats"
+
+
+class Store:
+    """Reads and writes the record; every write refreshes the retention TTL of what it touches."""
+
+    def __init__(self, client: redis.Redis, retention_seconds: int) -> None:
+        self.redis = client
+        self.ttl = retention_seconds
+        self._advance = client.register_script(_ADVANCE)
+        self._swap = client.register_script(_SWAP)
+
+    # events -----------------------------------------------------------------------------------
+    def event(self, event_id: str) -> dict[str, str]:
+        """One event's fields ({} when expired or unknown)."""
+        return _decode(self.redis.hgetall(event_key(event_id)))
+
+    def close_event(self, event_id: str, outcome: str, detail: str = "", **fields: str) -> None:
+        """Record what became of an event and drop the secret link it may have carried."""
+        key = event_key(event_id)
+        with self.redis.pipeline() as pipe:
+            pipe.hset(key, mapping=_pairs_dict(outcome=outcome, detail=detail, processed_at=now(), **fields))
+            pipe.hdel(key, "tracking_url")
+            pipe.expire(key, self.ttl)
+            pipe.hincrby(STATS_KEY, f"events_{outcome}", 1)
+            pipe.execute()
+
+    # notifications ----------------------------------------------------------------------------
+    def create_notification(self, notification_id: str, fields: Mapping[str, Any]) -> bool:
+        """Create the record unless it exists (a re-run or a second event for the same send); True if created."""
+        key = notif_key(notification_id)
+        record: dict[Any, Any] = {k: str(v) for k, v in fields.items() if v is not None}
+        record.setdefault("created_at", str(now()))
+        record["updated_at"] = record["created_at"]
+        if not self.redis.hsetnx(key, "state", record.get("state", "pending")):
+            return False
+        with self.redis.pipeline() as pipe:
+            pipe.hset(key, mapping=record)
+            pipe.expire(key, self.ttl)
+            pipe.rpush(notifs_key(record["delivery_id"]), notification_id)
+            pipe.expire(notifs_key(record["delivery_id"]), self.ttl)
+            pipe.hincrby(STATS_KEY, f"notifications_{record['channel']}_{record.get('state', 'pending')}", 1)
+            pipe.execute()
+        return True
+
+    def notification(self, notification_id: str) -> dict[str, str]:
+        """One notification's fields ({} when unknown)."""
+        return _decode(self.redis.hgetall(notif_key(notification_id)))
+
+    def notifications(self, delivery_id: str) -> list[dict[str, str]]:
+        """Every notification of a delivery, oldest first, each with its id."""
+        ids = [_text(i) for i in self.redis.lrange(notifs_key(delivery_id), 0, -1)]
+        with self.redis.pipeline() as pipe:
+            for nid in ids:
+                pipe.hgetall(notif_key(nid))
+            rows = pipe.execute()
+        return [{"id": nid, **_decode(row)} for nid, row in zip(ids, rows, strict=True) if row]
+
+    def events(self, delivery_id: str) -> list[dict[str, str]]:
+        """Every event of a delivery, oldest first, each with its id."""
+        ids = [_text(i) for i in self.redis.lrange(events_key(delivery_id), 0, -1)]
+        with self.redis.pipeline() as pipe:
+            for eid in ids:
+                pipe.hgetall(event_key(eid))
+            rows = pipe.execute()
+        return [{"id": eid, **_decode(row)} for eid, row in zip(ids, rows, strict=True) if row]
+
+    def claim(self, notification_id: str) -> bool:
+        """The send ledger: pending → claimed, atomically; False when another attempt got there first."""
+        return bool(
+            self._swap(keys=[notif_key(notification_id)], args=["pending", "claimed", *_pairs(claimed_at=now())])
+        )
+
+    def release(self, notification_id: str, error: str) -> bool:
+        """claimed → pending after a failure that surely sent nothing, so the retry may claim again."""
+        fields = _pairs(error=error, updated_at=now())
+        return bool(self._swap(keys=[notif_key(notification_id)], args=["claimed", "pending", *fields]))
+
+    def advance(self, notification_id: str, state: str, **fields: Any) -> bool:
+        """Move forward to `state` (provider reports, success); never backwards, never out of a closed state."""
+        args = [json.dumps(STATE_RANK), state, *_pairs(updated_at=now(), **fields)]
+        changed = bool(self._advance(keys=[notif_key(notification_id)], args=args))
+        if changed:
+            channel = self.redis.hget(notif_key(notification_id), "channel")
+            if channel:
+                self.redis.hincrby(STATS_KEY, f"notifications_{_text(channel)}_{state}", 1)
+        return changed
+
+    def note(self, notification_id: str, **fields: Any) -> None:
+        """Set fields without changing the state (the last error of an attempt)."""
+        self.redis.hset(notif_key(notification_id), mapping=_pairs_dict(updated_at=now(), **fields))
+
+    def index_provider_id(self, provider_id: str, notification_id: str) -> None:
+        """Let a delivery report (which names only Twilio's sid) find its notification."""
+        self.redis.set(provider_key(provider_id), notification_id, ex=self.ttl)
+
+    def by_provider_id(self, provider_id: str) -> str | None:
+        """The notification a provider id belongs to."""
+        value = self.redis.get(provider_key(provider_id))
+        return _text(value) if value else None
+
+    def close(self, notification_id: str, state: str, **fields: Any) -> None:
+        """End a notification that will not be sent (skipped, suppressed, rejected, uncertain)."""
+        key = notif_key(notification_id)
+        with self.redis.pipeline() as pipe:
+            pipe.hset(key, mapping=_pairs_dict(state=state, updated_at=now(), **fields))
+            pipe.delete(outbox_key(notification_id))
+            pipe.hget(key, "channel")
+            channel = pipe.execute()[-1]
+        if channel:
+            self.redis.hincrby(STATS_KEY, f"notifications_{_text(channel)}_{state}", 1)
+
+    # the outbox: what to send, kept apart from the record and deleted once it is sent -------------
+    def put_outbox(self, notification_id: str, payload: Mapping[str, str]) -> None:
+        """Store the rendered message and real destination for the send job."""
+        with self.redis.pipeline() as pipe:
+            pipe.hset(outbox_key(notification_id), mapping=dict[Any, Any](payload))
+            pipe.expire(outbox_key(notification_id), self.ttl)
+            pipe.execute()
+
+    def outbox(self, notification_id: str) -> dict[str, str]:
+        """The payload of a notification still to send ({} once sent or expired)."""
+        return _decode(self.redis.hgetall(outbox_key(notification_id)))
+
+    def drop_outbox(self, notification_id: str) -> None:
+        """Forget the message text and destination once the provider has it."""
+        self.redis.delete(outbox_key(notification_id))
+
+    # opt-outs ---------------------------------------------------------------------------------
+    def opt_out(self, e164: str) -> None:
+        """Remember that this number replied STOP: no SMS until it replies START."""
+        self.redis.set(optout_key(e164), str(now()))
+
+    def opt_in(self, e164: str) -> None:
+        """The number replied START: SMS may go to it again."""
+        self.redis.delete(optout_key(e164))
+
+    def is_opted_out(self, e164: str) -> bool:
+        """Whether SMS to this number must be suppressed."""
+        return bool(self.redis.exists(optout_key(e164)))
+
+    def count(self, name: str, amount: int = 1) -> None:
+        """Bump a /metrics counter."""
+        self.redis.hincrby(STATS_KEY, name, amount)
+
+
+def _decode(row: Mapping[Any, Any]) -> dict[str, str]:
+    return {_text(k): _text(v) for k, v in row.items()}
+
+
+def _text(value: Any) -> str:
+    """Redis answers bytes; the record is text."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _pairs(**fields: Any) -> list[str]:
+    """Field/value pairs flattened for a Lua script, skipping None."""
+    return [item for k, v in fields.items() if v is not None for item in (k, str(v))]
+
+
+def _pairs_dict(**fields: Any) -> dict[Any, Any]:
+    return {k: str(v) for k, v in fields.items() if v is not None}
