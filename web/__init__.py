@@ -1,0 +1,46 @@
+"""The web process: Shippify webhooks, Twilio callbacks, health and metrics (a Flask app factory)."""
+
+import os
+from collections.abc import Mapping
+
+from dotenv import load_dotenv
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from worker import logs
+from worker.services import Services
+from worker.settings import Settings
+
+
+def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
+    """Build the app from `config` (Settings, or a mapping read instead of the environment)."""
+    settings = _settings(config)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.webhook_max_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.extensions["notifier"] = Services.from_settings(settings)
+
+    from web import cli, errors, health, twilio_hooks, webhooks
+
+    errors.register(app)
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(twilio_hooks.bp)
+    app.register_blueprint(health.bp)
+    cli.register(app)
+    return app
+
+
+def _settings(config: Settings | Mapping[str, str] | None) -> Settings:
+    """Settings as given, or read from the environment (and `.env`), configuring JSON logs on the way."""
+    if isinstance(config, Settings):
+        return config
+    if config is None:
+        load_dotenv()
+        settings = Settings.from_env(os.environ)
+        logs.configure(settings.log_level)
+        return settings
+    return Settings.from_env(config)

@@ -1,0 +1,72 @@
+"""Twilio's delivery reports and the recipient's replies (STOP/START), signature-checked."""
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from twilio.request_validator import RequestValidator
+
+from web.errors import error
+from worker import phones
+from worker.services import Services
+
+bp = Blueprint("twilio", __name__)
+log = logging.getLogger(__name__)
+
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+START_WORDS = frozenset({"START", "UNSTOP", "YES"})
+OPTED_OUT_CODE = "21610"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def _signed() -> bool:
+    """X-Twilio-Signature over the public URL Twilio called (the app may sit behind a proxy) and the form."""
+    services: Services = current_app.extensions["notifier"]
+    settings = services.settings
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not settings.twilio_auth_token:
+        return False
+    base = settings.public_base_url or request.host_url.rstrip("/")
+    url = base + request.full_path.rstrip("?")
+    return RequestValidator(settings.twilio_auth_token).validate(url, request.form, signature)
+
+
+@bp.post("/webhooks/twilio/status")
+def status() -> Response:
+    """Move the notification forward (never back) and keep Twilio's error code."""
+    if not _signed():
+        return error(403, "invalid_signature", "the X-Twilio-Signature header does not match this request")
+    services: Services = current_app.extensions["notifier"]
+    sid = request.form.get("MessageSid", "")
+    new_state = request.form.get("MessageStatus", "").lower()
+    code = request.form.get("ErrorCode") or None
+    nid = services.store.by_provider_id(sid) if sid else None
+    if nid and new_state:
+        services.store.advance(nid, new_state, error_code=code)
+        if code == OPTED_OUT_CODE and request.form.get("To"):
+            _opt_out(services, request.form["To"])
+        log.info("delivery report", extra={"notification_id": nid, "state": new_state})
+    return Response(status=204)
+
+
+@bp.post("/webhooks/twilio/inbound")
+def inbound() -> Response:
+    """STOP-family words (or Twilio's OptOutType) stop SMS to that number; START lets them go again."""
+    if not _signed():
+        return error(403, "invalid_signature", "the X-Twilio-Signature header does not match this request")
+    services: Services = current_app.extensions["notifier"]
+    sender = phones.normalise(request.form.get("From", ""), services.settings.default_country).e164
+    keyword = (request.form.get("OptOutType") or request.form.get("Body", "")).strip().upper()
+    if sender and keyword in STOP_WORDS:
+        _opt_out(services, sender)
+    elif sender and keyword in START_WORDS:
+        services.store.opt_in(sender)
+        log.info("recipient opted back in", extra={"to": phones.mask(sender)})
+    return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
+
+
+def _opt_out(services: Services, number: str) -> None:
+    """Remember a STOP, whichever way it reached us."""
+    e164 = phones.normalise(number, services.settings.default_country).e164
+    if e164:
+        services.store.opt_out(e164)
+        log.info("recipient opted out", extra={"to": phones.mask(e164)})

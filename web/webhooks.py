@@ -1,0 +1,69 @@
+"""`POST /webhooks/shippify[/<status>]`: authenticate, parse, then record and queue in one step."""
+
+import contextlib
+import hmac
+import logging
+from collections.abc import Mapping
+
+import redis
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from web.errors import error
+from worker.intake import InvalidWebhook, accept, parse
+from worker.services import Services
+from worker.store import STATS_KEY
+
+bp = Blueprint("webhooks", __name__)
+log = logging.getLogger(__name__)
+MAX_SECRET_LENGTH = 512
+
+
+def authorised(provided: str | None, accepted: tuple[bytes, ...]) -> bool:
+    """Constant-time comparison on bytes against every accepted secret (several while rotating)."""
+    if not provided or len(provided) > MAX_SECRET_LENGTH:
+        return False
+    candidate = provided.encode("latin-1", errors="replace")  # WSGI headers are latin-1 strings
+    matches = [hmac.compare_digest(candidate, token) for token in accepted]
+    return any(matches)
+
+
+@bp.post("/webhooks/shippify")
+@bp.post("/webhooks/shippify/<status>")
+def shippify(status: str | None = None) -> Response:
+    """Answer 202 once the event is safely queued; nothing here calls an outside service."""
+    services: Services = current_app.extensions["notifier"]
+    settings = services.settings
+    if not authorised(request.headers.get(settings.webhook_token_header), settings.webhook_tokens):
+        _count("webhooks_unauthorised")
+        return error(401, "unauthorised", f"send the shared secret in the {settings.webhook_token_header} header")
+    try:
+        event = parse(request.get_data(cache=False), status)
+    except InvalidWebhook as exc:
+        _count("webhooks_invalid")
+        return error(400, exc.error, exc.detail)
+    result = accept(services.redis, services.queue, settings, event)
+    log.info("webhook %s", result.outcome, extra={"delivery_id": result.delivery_id, "event_id": result.event_id})
+    body = {
+        "status": result.outcome,
+        "event_id": result.event_id,
+        "delivery_id": result.delivery_id,
+        "delivery_status": result.status,
+    }
+    if result.outcome == "duplicate":
+        return _json(200, {**body, "duplicate": True})
+    if result.outcome == "ignored":
+        return _json(202, {**body, "ignored": True, "detail": result.detail})
+    return _json(202, body)
+
+
+def _json(code: int, body: Mapping[str, object]) -> Response:
+    response = jsonify(body)
+    response.status_code = code
+    return response
+
+
+def _count(name: str) -> None:
+    """Count a refused webhook; a Redis outage must not turn a 401/400 into a 503."""
+    services: Services = current_app.extensions["notifier"]
+    with contextlib.suppress(redis.RedisError):
+        services.redis.hincrby(STATS_KEY, name, 1)
