@@ -125,3 +125,44 @@ def post_webhook(client):
         return client.post(path, json=body, headers=headers, **kwargs)
 
     return post
+
+
+@pytest.fixture
+def spawn_worker(settings: Settings, env: dict[str, str], tmp_path):
+    """Start real `python -m worker` processes (each in its own process group, like a dyno) for crash tests."""
+    import signal
+    import subprocess
+    import sys
+
+    started: list[subprocess.Popen] = []
+
+    def spawn(**extra: str) -> subprocess.Popen:
+        log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(
+            [sys.executable, "-m", "worker"],
+            env={**os.environ, **env, "LOG_LEVEL": "INFO", **extra},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        started.append(process)
+        return process
+
+    yield spawn
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.2) -> bool:
+    """Poll until `predicate()` is true; False when `timeout` seconds pass first."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())

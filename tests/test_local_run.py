@@ -27,8 +27,19 @@ def running(tmp_path):
     """`python -m sandbox.local` (what `make run` starts) with nothing configured, on free ports."""
     env = {k: v for k, v in os.environ.items() if k not in CLEARED and not k.startswith("TEST_")}
     ports = [str(free_port()) for _ in range(3)]
-    command = [sys.executable, "-m", "sandbox.local", "--port", ports[0], "--sandbox-port", ports[1],
-               "--smtp-port", ports[2], "--run-dir", str(tmp_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "sandbox.local",
+        "--port",
+        ports[0],
+        "--sandbox-port",
+        ports[1],
+        "--smtp-port",
+        ports[2],
+        "--run-dir",
+        str(tmp_path),
+    ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         yield process, read_banner(process)

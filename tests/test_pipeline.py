@@ -73,8 +73,23 @@ def test_missing_language_uses_default_locale(sandbox, post_webhook, work):
 
 def test_hold_message_carries_the_reason(sandbox, post_webhook, work):
     deliver(sandbox, post_webhook, work, status="hold_by_courier", reason="Dirección no encontrada")
-    assert "Dirección no encontrada" in sandbox.sms[0]["body"]
+    assert "Direccion no encontrada" in sandbox.sms[0]["body"]  # folded to GSM-7 for cost
     assert "Dirección no encontrada" in sandbox.emails[0].message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("city_lang", ["es", "pt"])
+def test_spanish_and_portuguese_sms_are_folded_to_one_gsm_segment(sandbox, post_webhook, work, services, city_lang):
+    deliver(sandbox, post_webhook, work, body={"id": "t-shiinc-27946", "cityLang": city_lang}, email=None)
+    (sms,) = sandbox.sms
+    assert sms["body"].isascii() and sms["num_segments"] == 1
+    record = services.store.notification(notification_id("t-shiinc-27946", "going_to_dropoff", "sms"))
+    assert (record["sms_encoding"], record["sms_segments"]) == ("GSM-7", "1")
+
+
+def test_folding_can_be_turned_off_per_locale(sandbox, post_webhook, work, monkeypatch):
+    monkeypatch.setenv("SMS_FOLD_LOCALES", "pt")  # read by the worker when it starts
+    deliver(sandbox, post_webhook, work, email=None)
+    assert "Síguelo" in sandbox.sms[0]["body"] and sandbox.sms[0]["num_segments"] > 1
 
 
 def test_body_tracking_url_is_used_without_asking_for_a_token(sandbox, post_webhook, work):

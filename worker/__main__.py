@@ -8,14 +8,18 @@ from dotenv import load_dotenv
 from rq.serializers import JSONSerializer
 from rq.worker import BaseWorker, HerokuWorker
 
-from worker import logs, queueing
+from worker import jobs, logs, queueing
 from worker.connection import check_eviction_policy, connect
 from worker.settings import Settings, SettingsError
 
 log = logging.getLogger("worker")
 
-# Abandoned jobs (a killed worker) are retried by the maintenance pass: run it often.
-MAINTENANCE_INTERVAL = 60
+# A killed worker's job is retried by the maintenance pass once the job's heartbeat (monitoring interval + 60 s)
+# expires. An idle worker blocks on the queue for worker_ttl - 15 s between maintenance checks, so a short TTL and
+# interval bound the recovery to about two minutes.
+MAINTENANCE_INTERVAL = 30
+JOB_MONITORING_INTERVAL = 10
+WORKER_TTL = 60
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,14 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     warning = check_eviction_policy(client)
     if warning:
         log.warning(warning)
+    jobs.services().renderer.warm()  # built before forking: every job's process inherits clients and templates
     worker_class = _worker_class(args.simple)
     worker = worker_class(
         [queueing.QUEUE_NAME],
         connection=client,
         serializer=JSONSerializer,
         name=args.name,
-        disable_default_exception_handler=False,
         maintenance_interval=MAINTENANCE_INTERVAL,
+        job_monitoring_interval=JOB_MONITORING_INTERVAL,
+        worker_ttl=WORKER_TTL,
+        log_job_description=True,  # descriptions name the delivery id and channel only
     )
     worker.work(burst=args.burst, with_scheduler=True, logging_level=settings.log_level)
     return 0

@@ -2,8 +2,11 @@
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from worker.errors import ConfigurationError, PermanentError, RecipientRejected, TransientError
@@ -39,15 +42,19 @@ class SmtpTarget:
 class SmtpMailer:
     """Sends one message per connection; 4xx and disconnects are transient, 5xx permanent."""
 
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, timeout: float = 10.0, local_hostname: str = "localhost") -> None:
         self.target = SmtpTarget.parse(url)
         self.timeout = timeout
+        self.local_hostname = local_hostname  # given, so smtplib does not look up this host's name in DNS
 
-    def send(self, message: EmailMessage) -> None:
-        """Deliver `message` to the relay, or raise one of our errors."""
+    def send(self, message: EmailMessage, before_data: Callable[[], None] | None = None) -> None:
+        """Deliver `message` to the relay, or raise one of our errors.
+
+        `before_data` runs once the relay has accepted sender and recipient, just before the message itself is
+        transmitted: up to then an interrupted send surely delivered nothing."""
         try:
             with self._connect() as smtp:
-                smtp.send_message(message)
+                _transmit(smtp, message, before_data)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise _by_code(codes[0] if codes else 550, "recipient refused") from None
@@ -77,9 +84,11 @@ class SmtpMailer:
         t = self.target
         context = ssl.create_default_context()
         if t.implicit_tls:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(t.host, t.port, timeout=self.timeout, context=context)
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                t.host, t.port, local_hostname=self.local_hostname, timeout=self.timeout, context=context
+            )
         else:
-            smtp = smtplib.SMTP(t.host, t.port, timeout=self.timeout)
+            smtp = smtplib.SMTP(t.host, t.port, local_hostname=self.local_hostname, timeout=self.timeout)
             try:
                 smtp.ehlo()
                 if smtp.has_extn("starttls"):
@@ -97,6 +106,27 @@ class SmtpMailer:
                 smtp.close()
                 raise
         return smtp
+
+
+def _transmit(smtp: smtplib.SMTP, message: EmailMessage, before_data: Callable[[], None] | None) -> None:
+    """MAIL, RCPT, then DATA: what `send_message` does, with a hook before the point of no return."""
+    sender = parseaddr(str(message["From"]))[1]
+    recipients = [parseaddr(str(message["To"]))[1]]
+    utf8 = not all(address.isascii() for address in (sender, *recipients)) and smtp.has_extn("smtputf8")
+    code, response = smtp.mail(sender, ["SMTPUTF8"] if utf8 else [])
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, response, sender)
+    for recipient in recipients:
+        code, response = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            smtp.rset()
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, response)})
+    if before_data is not None:
+        before_data()
+    code, response = smtp.data(message.as_bytes(policy=SMTP_POLICY))
+    if code != 250:
+        raise smtplib.SMTPDataError(code, response)
 
 
 def _by_code(code: int, what: str) -> Exception:

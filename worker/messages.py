@@ -75,6 +75,11 @@ class Renderer:
                 absent.append(f"templates/{locale}/{status}/{part}")
         return absent
 
+    def warm(self) -> None:
+        """Compile every template now (a forking worker then shares them with each job)."""
+        for name in self.env.list_templates(extensions=["txt", "html"]):
+            self.env.get_template(name)
+
     def _render(self, name: str, context: Mapping[str, Any]) -> str:
         """Render one template file."""
         return self.env.get_template(name).render(**context)

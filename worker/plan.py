@@ -8,10 +8,11 @@ from typing import Any
 
 from rq.exceptions import DuplicateJobError
 
-from worker import phones, queueing, statuses, store
+from worker import phones, queueing, sms_text, statuses, store
 from worker.errors import UnknownDelivery
 from worker.messages import first_name, resolve_locale
 from worker.services import Services
+from worker.settings import LOCALES
 from worker.shippify import TrackingLink
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,11 @@ def _record_and_queue(
         log.info("notification skipped", extra={"delivery_id": event["delivery_id"], "reason": plan.reason})
         return f"skipped ({plan.reason})"
     assert context is not None and plan.destination is not None
-    s.put_outbox(nid, render(services, plan.channel, status, locale, plan.destination, context))
+    payload = render(services, plan.channel, status, locale, plan.destination, context)
+    s.put_outbox(nid, payload)
+    if plan.channel == "sms":
+        sms = sms_text.cost(payload["body"])
+        s.note(nid, sms_encoding=sms.encoding, sms_segments=sms.segments)
     with contextlib.suppress(DuplicateJobError):  # queued by an earlier run of this event
         queueing.enqueue_send(services.queue, services.settings, nid, event["delivery_id"], plan.channel)
     return "queued"
@@ -137,7 +142,9 @@ def _record_and_queue(
 def render(services: Services, channel: str, status: str, locale: str, to: str, context: dict[str, Any]) -> dict:
     """The outbox payload: real destination and rendered text, kept apart from the record."""
     if channel == "sms":
-        return {"to": to, "body": services.renderer.sms(status, locale, context)}
+        text = services.renderer.sms(status, locale, context)
+        folding = {code: code in services.settings.sms_fold_locales for code in LOCALES}
+        return {"to": to, "body": sms_text.fold_for_locale(text, locale, folding)}
     email = services.renderer.email(status, locale, context)
     return {"to": to, "subject": email.subject, "text": email.text, "html": email.html}
 

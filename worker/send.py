@@ -76,7 +76,7 @@ def _call_provider(
     if services.mailer is None:
         raise PermanentError("email is not configured: set SMTP_URL and MAIL_FROM")
     message = build_email(notification_id, payload, services.settings.mail_from)
-    services.mailer.send(message)
+    services.mailer.send(message, before_data=lambda: services.store.note(notification_id, data_started_at=time.time()))
     return message["Message-ID"], "sent", None
 
 
@@ -101,13 +101,18 @@ def _settle_interrupted(notification_id: str, record: dict[str, str], services: 
         since = datetime.fromtimestamp(float(record.get("claimed_at", 0)) - LOOKUP_SLACK_SECONDS, UTC)
         found = services.sms.find_sent(payload["to"], payload["body"], since)
         if found is not None:
-            s.advance(notification_id, found.status, provider_id=found.sid, error="")
+            s.advance(notification_id, found.status, provider_id=found.sid, error="", settled_by="lookup")
             s.index_provider_id(found.sid, notification_id)
             s.drop_outbox(notification_id)
             return found.status
-    # SMS: Twilio has no such message, so sending is safe. Email: the resend carries the same Message-ID,
-    # which mail clients use to show one message.
-    s.release(notification_id, "previous attempt was interrupted; nothing was sent")
+    if record.get("data_started_at"):
+        # The relay may have taken the email in the instant before the interruption: the resend carries the same
+        # Message-ID, which relays and mail clients use to show one message.
+        s.release(
+            notification_id, "previous attempt was interrupted while transmitting; resent with the same Message-ID"
+        )
+    else:
+        s.release(notification_id, "previous attempt was interrupted before the provider took the message")
     return "pending"
 
 

