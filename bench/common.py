@@ -143,5 +143,6 @@ def ratio_line(figure: str, ours: float, floor: float, target: str, fmt: str = "
 
 
 def machine() -> str:
-    """What the figures were measured on."""
-    return f"{cores()} cores, Python {platform.python_version()}, {datetime.date.today().isoformat()}"
+    """What the figures were measured on, and how busy the machine was (other processes skew every figure)."""
+    load = os.getloadavg()[0]
+    return f"{cores()} cores, load {load:.1f}, Python {platform.python_version()}, {datetime.date.today().isoformat()}"

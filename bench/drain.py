@@ -92,19 +92,19 @@ def wait_for(condition: Callable[[], bool], timeout: float, processes: Sequence[
 
 
 class RssSampler(threading.Thread):
-    """Max resident memory of each worker process and of any work-horse child, sampled every 0.2 s."""
+    """Max resident memory of each worker process and of its children (the scheduler, RQ's job processes)."""
 
     def __init__(self, pids: list[int]) -> None:
         super().__init__(daemon=True)
         self.workers = dict.fromkeys(pids, 0)
-        self.horse = 0
+        self.child = 0
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(0.2):
             for pid in self.workers:
                 self.workers[pid] = max(self.workers[pid], common.rss_kb(pid))
-                self.horse = max([self.horse, *(common.rss_kb(c) for c in common.children(pid))])
+                self.child = max([self.child, *(common.rss_kb(c) for c in common.children(pid))])
 
 
 def post(client, delivery_id: str) -> float:
@@ -191,29 +191,34 @@ def run_mode(args: argparse.Namespace, simple: bool, url: str, sb: Sandbox, fold
     run.idle_ids = [f"idle-{run.mode}-{i}" for i in range(IDLE_EVENTS)]
     run.phones = seed(sb, run.ids + run.idle_ids)
     env = service_env(url, sb)
-    client = create_app(env).test_client()
+    log = folder / f"workers-{run.mode}.log"
+    workers = start_workers(args, simple, common.process_env(env), log)
     conn = redis.Redis.from_url(url)
-    workers = start_workers(args, simple, common.process_env(env), folder / f"workers-{run.mode}.log")
-    sampler = RssSampler([w.pid for w in workers])
     try:
         if not wait_for(lambda: Worker.count(connection=conn) >= args.workers, 30.0, workers):
-            raise RuntimeError(f"workers did not start; see {folder}/workers-{run.mode}.log")
-        sampler.start()
-        before = cpu(workers, conn)
-        drain(run, sb, client, conn, args)
-        run.cpu = {name: seconds - before[name] for name, seconds in cpu(workers, conn).items()}
-        settle(conn)
-        idle_latency(run, sb, client)
-        settle(conn)
-        record_memory(run, conn)
+            raise RuntimeError(f"workers did not start: {log.read_text()[-2000:]}")
+        exercise(run, sb, create_app(env).test_client(), conn, workers, args)
     finally:
-        sampler.stopped.set()
         for worker in workers:
             common.stop(worker)
         conn.close()
     run.sms, run.emails = sb.sms, sb.emails
-    run.worker_rss_kb, run.horse_rss_kb = list(sampler.workers.values()), sampler.horse
     return run
+
+
+def exercise(run: Run, sb: Sandbox, client, conn: redis.Redis, workers: list, args: argparse.Namespace) -> None:
+    """The drain (with CPU and memory watched), then single events on an idle queue, then Redis memory."""
+    sampler = RssSampler([w.pid for w in workers])
+    sampler.start()
+    before = cpu(workers, conn)
+    drain(run, sb, client, conn, args)
+    run.cpu = {name: seconds - before[name] for name, seconds in cpu(workers, conn).items()}
+    settle(conn)
+    idle_latency(run, sb, client)
+    settle(conn)
+    record_memory(run, conn)
+    sampler.stopped.set()
+    run.worker_rss_kb, run.child_rss_kb = list(sampler.workers.values()), sampler.child
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,7 @@ class Run:
     emails: list[Any] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds used while draining, per process group
     worker_rss_kb: list[int] = field(default_factory=list)
-    horse_rss_kb: int = 0
+    child_rss_kb: int = 0
 
 
 def arrivals(run: Run) -> dict[str, dict[str, list[float]]]:
@@ -85,7 +85,7 @@ def figures(run: Run) -> dict[str, Any]:
         "idle_max_ms": common.percentile(idle, 100) * 1000,
         "idle_target_ms": (IDLE_BUDGET + CALLS_ON_PATH * run.latency) * 1000,
         "worker_rss_mb": max(run.worker_rss_kb, default=0) / 1024,
-        "horse_rss_mb": run.horse_rss_kb / 1024,
+        "child_rss_mb": run.child_rss_kb / 1024,
         "cpu_ms_per_event": {name: seconds * 1000 / len(run.ids) for name, seconds in run.cpu.items()},
         "record_bytes_per_delivery": run.record_bytes / len(run.accepted),
         "redis_bytes_per_delivery": (run.memory_after - run.memory_before) / len(run.accepted),
@@ -132,10 +132,10 @@ def resource_lines(run: Run, f: dict[str, Any]) -> list[str]:
     return [
         f"drain cpu ms/event [{run.mode}]: {cpu} (the machine has {common.cores() * 1000} ms/s)",
         f"drain worker rss MB [{run.mode}]: max {f['worker_rss_mb']:.1f} (each: {each}), "
-        f"job process max {f['horse_rss_mb']:.1f}",
+        f"their children (scheduler, job processes) max {f['child_rss_mb']:.1f}",
         f"drain redis bytes/delivery [{run.mode}]: records {f['record_bytes_per_delivery']:.0f} ratio {record:.2f} "
         f"(target < {RECORD_TARGET}){verdict(record, 1.0, False)}; used_memory growth "
-        f"{f['redis_bytes_per_delivery']:.0f} (with RQ's finished jobs, kept {RESULT_TTL} s)",
+        f"{f['redis_bytes_per_delivery']:.0f} (with RQ's finished jobs and their result streams, kept {RESULT_TTL} s)",
     ]
 
 

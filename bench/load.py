@@ -78,7 +78,8 @@ def run_wrk(port: int, seconds: float, concurrency: int, label: str) -> Load:
             prefix, suffix = bodies.template(large)
             (folder / f"{name}.prefix").write_bytes(prefix)
             (folder / f"{name}.suffix").write_bytes(suffix)
-        command = ["wrk", f"-t{min(2, concurrency)}", f"-c{concurrency}", f"-d{seconds:g}s", "--timeout", "10s"]
+        whole = max(1, round(seconds))  # wrk takes whole seconds
+        command = ["wrk", f"-t{min(2, concurrency)}", f"-c{concurrency}", f"-d{whole}s", "--timeout", "10s"]
         command += ["-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}{bodies.PATH}", "--", label]
         command += [
             bodies.TOKEN_HEADER,
@@ -86,7 +87,9 @@ def run_wrk(port: int, seconds: float, concurrency: int, label: str) -> Load:
             *map(str, (bodies.LARGE_EVERY, bodies.DUP_EVERY, bodies.DUP_LAG)),
         ]
         env = {**os.environ, "BENCH_WRK_DIR": tmp}
-        done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
         summary = json.loads(done.stdout.strip().splitlines()[-1])
         latency = Counter({int(v): int(c) for v, c in _pairs(folder / "latency.txt")})
         responses = [(int(s), i) for log in folder.glob("responses-*.log") for s, i in _pairs(log)]
