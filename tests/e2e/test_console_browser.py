@@ -1,0 +1,94 @@
+"""The console in a real headless browser (Debian's chromium driven by Playwright), against the real app on a socket.
+
+Sign in, find a delivery by its merchant reference, resend by SMS to a corrected number, see it in the timeline, and
+check that the sandbox Twilio got it. A screenshot of the delivery page is kept in test-artifacts/.
+"""
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import STAFF_PASSWORD
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DELIVERY = "t-shiinc-27946"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed: apt-get install chromium"
+)
+
+
+@pytest.fixture
+def base_url(app):
+    """The app on a real socket."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def page(base_url):
+    """A fresh browser page that records console errors (a CSP violation would show up there)."""
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=base_url, locale="en-GB", viewport={"width": 1280, "height": 900})
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        tab = context.new_page()
+        tab.errors = []
+        tab.on("console", lambda message: message.type == "error" and tab.errors.append(message.text))
+        yield tab
+        browser.close()
+
+
+def test_find_by_reference_and_resend_to_a_corrected_number(page, sandbox, make_staff, work):
+    sandbox.add_delivery(DELIVERY, reference="PO-7781", name="Iliana Bolaños")
+    make_staff("ana")
+
+    page.goto("/console/")
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Delivery id or merchant reference").fill("PO-7781")
+    page.get_by_role("button", name="Find").click()
+    sync_api.expect(page.get_by_role("heading", name=f"Delivery {DELIVERY}")).to_be_visible()
+    page.get_by_role("button", name="Copy").click()
+    sync_api.expect(page.get_by_role("button", name="Copied")).to_be_visible()
+
+    page.get_by_label("Email", exact=True).uncheck()
+    page.get_by_label("Corrected phone (optional)").fill("+593 99 111 2233")
+    page.get_by_label("Reason").fill("Recipient changed number")
+    page.get_by_role("button", name="Resend now").click()
+    sync_api.expect(page.get_by_text("SMS to +593…33 queued.")).to_be_visible()
+    work()
+    page.reload()
+
+    timeline = page.locator("#timeline")
+    sync_api.expect(timeline.get_by_text("resent by ana")).to_be_visible()
+    sync_api.expect(timeline.get_by_text("Recipient changed number")).to_be_visible()
+    (sms,) = sandbox.sms
+    assert sms["to"] == "+593991112233" and sms["body"].endswith(sandbox.tracking_url(DELIVERY))
+    assert not sandbox.emails
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-delivery.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "console-delivery-phone.png"), full_page=True)
+    assert page.errors == []

@@ -1,0 +1,149 @@
+"""The console's pages: find, the delivery page and its timeline, resend, failed jobs, translations."""
+
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+DELIVERY = "t-shiinc-27946"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "web" / "translations"
+
+
+@pytest.fixture
+def staff_client(client, sign_in, sandbox):
+    sandbox.add_delivery(DELIVERY, reference="PO-7781", name="Iliana Bolaños")
+    return sign_in(client)
+
+
+def resend_form(staff_client, csrf_token, **fields):
+    """POST the resend form of the delivery page."""
+    form = {"csrf_token": csrf_token(staff_client, f"/console/deliveries/{DELIVERY}"), "channels": ["sms"], **fields}
+    return staff_client.post(f"/console/deliveries/{DELIVERY}/resend", data=form)
+
+
+@pytest.mark.parametrize("query", [DELIVERY, "PO-7781", "  PO-7781 "])
+def test_find_by_id_or_merchant_reference(staff_client, query):
+    response = staff_client.get("/console/find", query_string={"q": query})
+    assert response.status_code == 302 and response.headers["Location"] == f"/console/deliveries/{DELIVERY}"
+
+
+def test_find_unknown(staff_client):
+    response = staff_client.get("/console/find", query_string={"q": "PO-0000"})
+    assert response.status_code == 404 and "No delivery has that id or merchant reference." in response.text
+
+
+def test_home_lists_recent_activity(staff_client, post_webhook, work):
+    post_webhook({"id": DELIVERY}, status="going_to_dropoff")
+    work()
+    from worker.resend import remember
+
+    remember(staff_client.application.extensions["notifier"].redis, DELIVERY)  # what the intake records
+    page = staff_client.get("/console/").text
+    assert f'href="/console/deliveries/{DELIVERY}"' in page and "going_to_dropoff" in page
+    assert "998976565" not in page
+
+
+def test_delivery_page_shows_timeline_link_and_masked_destinations(staff_client, post_webhook, work, sandbox):
+    post_webhook({"id": DELIVERY}, status="going_to_dropoff")
+    work()
+    page = staff_client.get(f"/console/deliveries/{DELIVERY}").text
+    assert sandbox.tracking_url(DELIVERY).replace("&", "&amp;") in page
+    assert "Iliana Bolaños" in page and "PO-7781" in page
+    assert "+593…65" in page and "t…@example.com" in page and "998976565" not in page
+    assert 'class="badge ok">sent<' in page or 'class="badge wait">' in page
+    assert "es/going_to_dropoff/sms" in page and "es/going_to_dropoff/email" in page
+
+
+def test_unknown_delivery_page_is_404(staff_client):
+    assert staff_client.get("/console/deliveries/t-nobody").status_code == 404
+
+
+def test_resend_to_a_corrected_number_appears_in_the_timeline(staff_client, csrf_token, work, sandbox, services):
+    response = resend_form(staff_client, csrf_token, phone="099 111 2233", reason="changed number")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#timeline")
+    work()
+    (sms,) = sandbox.sms
+    assert sms["to"] == "+593991112233" and sms["body"].endswith(sandbox.tracking_url(DELIVERY))
+    page = staff_client.get(f"/console/deliveries/{DELIVERY}").text
+    assert "SMS to +593…33 queued." in page
+    assert "resent by ana" in page and "changed number" in page and "corrected destination" in page
+    (record,) = services.store.notifications(DELIVERY)
+    assert (record["kind"], record["actor"], record["destination"]) == ("resend", "ana", "+593…33")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"phone": "12345"}, "Enter a mobile number in international form"),
+        ({"channels": ["email"], "email": "ana@"}, "Enter an email address such as name@example.com."),
+        ({"channels": []}, "Choose SMS and/or email."),
+        ({"channels": ["email"], "phone": "+593991112233"}, "A corrected phone is only used when SMS is chosen."),
+    ],
+)
+def test_invalid_fields_are_shown_next_to_them(staff_client, csrf_token, sandbox, services, fields, message):
+    response = resend_form(staff_client, csrf_token, **fields)
+    assert response.status_code == 400
+    assert '<small class="error"' in response.text and message in response.text
+    assert not services.store.notifications(DELIVERY)
+
+
+def test_delivery_without_phone_asks_for_a_corrected_one(staff_client, csrf_token, sandbox):
+    sandbox.add_delivery(DELIVERY, phone=None)
+    response = resend_form(staff_client, csrf_token)
+    assert response.status_code == 400 and "no usable phone number" in response.text
+
+
+def test_cap_is_explained(staff_client, csrf_token, work, sandbox):
+    for _ in range(5):
+        assert resend_form(staff_client, csrf_token).status_code == 302
+    refused = resend_form(staff_client, csrf_token)
+    assert refused.status_code == 429
+    assert "already resent 5 times in the last hour" in refused.text
+    work()
+    assert len(sandbox.sms) == 5
+
+
+def test_opted_out_number_is_reported(staff_client, csrf_token, services, work, sandbox):
+    services.store.opt_out("+593998976565")
+    resend_form(staff_client, csrf_token)
+    work()
+    assert not sandbox.sms
+    page = staff_client.get(f"/console/deliveries/{DELIVERY}").text
+    assert "not sent: the recipient replied STOP." in page and "suppressed" in page
+
+
+def test_spanish_console(staff_client, csrf_token):
+    token = csrf_token(staff_client, "/console/")
+    staff_client.post("/console/language", data={"lang": "es", "next": "/console/", "csrf_token": token})
+    page = staff_client.get(f"/console/deliveries/{DELIVERY}").text
+    assert '<html lang="es">' in page and "Reenviar ahora" in page and "Enlace de seguimiento actual" in page
+
+
+def test_admin_requeues_and_discards_failed_jobs(client, sign_in, csrf_token, sandbox, post_webhook, work, services):
+    sandbox.add_delivery("t-1", email=None)
+    post_webhook({"id": "t-1"}, status="going_to_dropoff")
+    sandbox.fail("twilio", status=401, code=20003, times=1)
+    work()
+    sign_in(client, role="admin")
+    page = client.get("/console/admin/failed").text
+    assert "send sms for delivery t-1" in page and "ConfigurationError" in page
+    (job_id,) = services.queue.failed_job_registry.get_job_ids()
+    token = csrf_token(client, "/console/admin/failed")
+    assert client.post(f"/console/admin/failed/{job_id}/requeue", data={"csrf_token": token}).status_code == 302
+    work()
+    assert len(sandbox.sms) == 1
+    assert client.post("/console/admin/failed/discard-all", data={"csrf_token": token}).status_code == 302
+    assert "No failed jobs." in client.get("/console/admin/failed").text
+
+
+@pytest.mark.parametrize("locale", ["es", "pt"])
+def test_translations_are_complete_and_compiled(locale):
+    folder = TRANSLATIONS / locale / "LC_MESSAGES"
+    with (TRANSLATIONS / "messages.pot").open("rb") as pot, (folder / "messages.po").open("rb") as p:
+        template, po = read_po(pot), read_po(p)
+    with (folder / "messages.mo").open("rb") as m:
+        mo = read_mo(m)
+    wanted = {m.id for m in template if m.id}
+    assert wanted <= {m.id for m in po if m.id and m.string}, "translate the new messages (see babel.cfg)"
+    assert {m.id: m.string for m in po if m.id} == {m.id: m.string for m in mo if m.id}, "run pybabel compile"

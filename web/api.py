@@ -1,0 +1,111 @@
+"""`POST /api/deliveries/<id>/resend`: the console's resend for support tools, with a bearer token (API_TOKENS)."""
+
+import hmac
+import json
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from web.errors import error
+from worker import resend
+from worker.errors import NotifierError, PermanentError, UnknownDelivery
+from worker.services import Services
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+log = logging.getLogger(__name__)
+MAX_TOKEN_LENGTH = 512
+MAX_BODY_BYTES = 16 * 1024
+
+
+def token_name(header: str | None, tokens: dict[str, str]) -> str | None:
+    """The name of the token in `Authorization: Bearer <token>`, compared in constant time with every token."""
+    scheme, _, provided = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not provided.strip() or len(provided) > MAX_TOKEN_LENGTH:
+        return None
+    candidate = provided.strip().encode("latin-1", errors="replace")  # WSGI headers are latin-1 strings
+    found = None
+    for name, token in tokens.items():
+        if hmac.compare_digest(candidate, token.encode()):
+            found = name  # no early exit: every token is compared
+    return found
+
+
+@bp.before_request
+def authenticate() -> Response | None:
+    """401 without a valid token; the token's name is the audit actor."""
+    services: Services = current_app.extensions["notifier"]
+    tokens = dict(services.settings.api_tokens)
+    if not tokens:
+        return error(401, "api_off", "the resend API is off: set API_TOKENS to name:token pairs")
+    g.api_actor = token_name(request.headers.get("Authorization"), tokens)
+    if g.api_actor is None:
+        detail = "send Authorization: Bearer <token>, a token from API_TOKENS"
+        return error(401, "unauthorised", detail, **{"WWW-Authenticate": 'Bearer realm="notifier"'})
+    return None
+
+
+@bp.post("/deliveries/<delivery_id>/resend")
+def resend_delivery(delivery_id: str) -> Response:
+    """202 with the queued notifications; 400, 404, 429 as the console would refuse them."""
+    services: Services = current_app.extensions["notifier"]
+    try:
+        asked = _request_body()
+        result = resend.resend(services, delivery_id, asked, actor=g.api_actor)
+    except resend.InvalidResend as exc:
+        response = error(400, "invalid_fields", str(exc))
+        response.set_data(json.dumps({**response.get_json(), "fields": exc.problems}))  # each field's problem
+        return response
+    except UnknownDelivery:
+        return error(404, "unknown_delivery", f"Shippify does not know delivery {delivery_id}")
+    except resend.ResendLimited as exc:
+        return error(429, "resend_limit", str(exc), **{"Retry-After": str(exc.retry_after)})
+    except PermanentError as exc:
+        log.error("resend failed: %s", exc, extra={"delivery_id": delivery_id})
+        return error(502, "upstream_error", str(exc))
+    except NotifierError as exc:
+        return error(503, "upstream_unavailable", f"{exc}; nothing was sent, try again", **{"Retry-After": "30"})
+    body = {
+        "delivery_id": result.delivery_id,
+        "status": result.status,
+        "notifications": [n.as_dict() for n in result.notifications],
+    }
+    response = jsonify(body)
+    response.status_code = 202
+    return response
+
+
+def _request_body() -> resend.ResendRequest:
+    """Every field optional; wrong types are field errors (400)."""
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY_BYTES:
+        raise resend.InvalidResend({"body": f"keep the body under {MAX_BODY_BYTES // 1024} KB"})
+    data: Any = {}
+    if raw.strip():
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            data = None
+    if not isinstance(data, dict):
+        raise resend.InvalidResend({"body": "send a JSON object (UTF-8), every field optional"})
+    return _fields(data)
+
+
+def _fields(data: dict[str, Any]) -> resend.ResendRequest:
+    """Types checked field by field, every problem named at once."""
+    problems: dict[str, str] = {}
+    channels = data.get("channels", [])
+    if isinstance(channels, str):
+        channels = [channels]
+    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+        problems["channels"] = 'a list such as ["sms", "email"]'
+        channels = []
+    texts = {}
+    for name in ("phone", "email", "reason"):
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            problems[name] = "a string"
+        texts[name] = value if isinstance(value, str) else ""
+    if problems:
+        raise resend.InvalidResend(problems)
+    return resend.ResendRequest(channels=tuple(channels), **texts)

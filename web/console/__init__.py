@@ -1,0 +1,97 @@
+"""The support console: login, find a delivery, its timeline, resend; admins also see failed jobs and staff.
+
+`init_app` wires the extensions it needs: CSRF on every form (Flask-WTF), login throttling in Redis
+(Flask-Limiter), console text in es/pt/en (Flask-Babel), signed session cookies and security headers.
+"""
+
+from datetime import timedelta
+
+from flask import Flask, Response, request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+from worker.services import Services
+from worker.settings import LOCALES
+
+SESSION_LIFETIME = timedelta(hours=12)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # the delivery page shows a tracking link: never leak it, or our URLs
+}
+
+
+def init_app(app: Flask) -> None:
+    """Configure sessions and the extensions, then register the console's blueprints."""
+    services: Services = app.extensions["notifier"]
+    settings = services.settings
+    app.config.update(
+        SESSION_COOKIE_NAME="notifier_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=not settings.is_development,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        WTF_CSRF_TIME_LIMIT=int(SESSION_LIFETIME.total_seconds()),
+        # Referrer-Policy: no-referrer means browsers send no Referer, which Flask-WTF's HTTPS-only Referer check
+        # would refuse; the session-bound token and SameSite=Lax cookies are the protection.
+        WTF_CSRF_SSL_STRICT=False,
+    )
+    _csrf(app)
+    app.extensions["console_limiter"] = _limiter(app, services)
+    Babel(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.after_request(security_headers)
+
+    from web.console import admin, auth, base, views  # noqa: F401 - importing them adds their routes to base.bp
+
+    app.register_blueprint(base.bp)
+    auth.throttle(app.extensions["console_limiter"], app)
+
+
+def _csrf(app: Flask) -> None:
+    """Every POST needs a token, except machine endpoints (shared secret, Twilio signature, bearer token)."""
+    from web import api, health, twilio_hooks, webhooks
+
+    csrf = CSRFProtect(app)
+    for blueprint in (webhooks.bp, twilio_hooks.bp, health.bp, api.bp):
+        csrf.exempt(blueprint)
+    app.extensions["console_csrf"] = csrf
+
+
+def _limiter(app: Flask, services: Services) -> Limiter:
+    """Counters in our Redis (through our connection pool), so every web process shares them; machine endpoints
+    are exempt, so that the webhook's hot path pays nothing for the console's login throttling."""
+    from web import health, metrics, twilio_hooks, webhooks
+
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri="redis://",
+        storage_options={"connection_pool": services.redis.connection_pool},  # type: ignore[dict-item]
+        key_prefix="ntf:limiter",
+        strategy="moving-window",
+        headers_enabled=False,
+    )
+    for blueprint in (webhooks.bp, twilio_hooks.bp, health.bp, metrics.bp):
+        limiter.exempt(blueprint)
+    return limiter
+
+
+def select_locale() -> str:
+    """The staff member's choice, else the browser's preference, else English."""
+    chosen = session.get("lang")
+    if chosen in LOCALES:
+        return str(chosen)
+    return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def security_headers(response: Response) -> Response:
+    """A strict CSP and friends on every answer (harmless on JSON and TwiML)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -1,0 +1,99 @@
+"""The console blueprint itself: every route needs a signed-in staff member, errors are HTML pages."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from web.console.forms import LanguageForm
+from worker import staff
+from worker.services import Services
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+PUBLIC_ENDPOINTS = frozenset({"console.login", "console.language"})
+
+
+def services() -> Services:
+    """The app's collaborators (Redis, Shippify client, queue)."""
+    return current_app.extensions["notifier"]
+
+
+@bp.before_request
+def require_login() -> Response | None:
+    """Load the staff member of the session; anyone else goes to the login page."""
+    g.staff = _session_staff()
+    if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def _session_staff() -> staff.Staff | None:
+    """The account behind the session, if it still exists (a removed account's sessions stop working)."""
+    username = session.get("staff")
+    if not username:
+        return None
+    account = staff.get(services().redis, username)
+    if account is None or account.created_at != session.get("since"):
+        session.clear()
+        return None
+    return account
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Staff management and failed-job actions are for admins only."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.staff is None or not g.staff.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path inside the console, so a crafted link cannot send staff elsewhere after login."""
+    if target and target.startswith("/console") and not urlsplit(target).netloc and "\\" not in target:
+        return target
+    return url_for("console.home")
+
+
+@bp.app_context_processor
+def layout() -> dict[str, Any]:
+    """What the base layout needs on every console page."""
+    if not request.blueprint or not request.blueprint.startswith("console"):
+        return {}
+    language = LanguageForm(lang=str(get_locale() or "en"), next=request.full_path.rstrip("?"))
+    return {"staff": g.get("staff"), "language_form": language, "locale": str(get_locale() or "en")}
+
+
+ERROR_TEXT = {
+    400: _l("The request could not be understood."),
+    403: _l("This page is for admins. Ask an admin if you need it."),
+    404: _l("There is nothing here."),
+    405: _l("This page does not accept that."),
+}
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> tuple[str, int, dict[str, str]]:
+    """Console errors as pages in the staff member's language (the rest of the service answers JSON)."""
+    code = exc.code or 500
+    headers = {}
+    if isinstance(exc, CSRFError):
+        text = _("The form expired or did not come from this console. Reload the page and try again.")
+    elif isinstance(exc, RateLimitExceeded):
+        text = _("Too many sign-in attempts for this account or from this address. Wait a minute and try again.")
+        headers["Retry-After"] = "60"
+    else:
+        text = str(ERROR_TEXT.get(code) or _("Something went wrong."))
+    return render_template("console/error.html", code=code, text=text), code, headers

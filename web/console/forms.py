@@ -1,0 +1,71 @@
+"""The console's forms (Flask-WTF: each POST form carries a CSRF token tied to the session)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from worker.resend import MAX_REASON_LENGTH
+from worker.rules import CHANNELS
+from worker.settings import LOCALES
+from worker.staff import MAX_PASSWORD_LENGTH, ROLES
+
+LANGUAGE_NAMES = {"es": "Español", "pt": "Português", "en": "English"}
+CHANNEL_NAMES = {"sms": _l("SMS"), "email": _l("Email")}
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    next = HiddenField()
+
+
+class FindForm(FlaskForm):
+    """A GET search: nothing changes, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Delivery id or merchant reference"), validators=[DataRequired(), Length(max=128)])
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices shown as checkboxes (no script needed)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ResendForm(FlaskForm):
+    """Channels, an optional corrected destination and a reason; the rules live in worker/resend.py."""
+
+    channels = CheckboxesField(_l("Channels"), choices=[SelectChoice(c, CHANNEL_NAMES[c]) for c in CHANNELS])
+    phone = StringField(_l("Corrected phone (optional)"), validators=[Optional(), Length(max=40)])
+    email = StringField(_l("Corrected email (optional)"), validators=[Optional(), Length(max=254)])
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=MAX_REASON_LENGTH)])
+
+
+class StaffForm(FlaskForm):
+    """A new staff account."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r) for r in ROLES])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+
+
+class LanguageForm(FlaskForm):
+    """The console's language, kept in the session."""
+
+    lang = SelectField(_l("Language"), choices=[SelectChoice(c, LANGUAGE_NAMES[c]) for c in LOCALES])
+    next = HiddenField()

@@ -1,0 +1,62 @@
+"""Words the console shows for stored codes (states, outcomes, reasons, resend problems), in the staff's language."""
+
+from flask_babel import lazy_gettext as _l
+
+from worker import resend
+
+STATES = {
+    "pending": _l("queued"),
+    "claimed": _l("sending"),
+    "accepted": _l("accepted"),
+    "scheduled": _l("scheduled"),
+    "queued": _l("queued at the provider"),
+    "sending": _l("sending"),
+    "sent": _l("sent"),
+    "delivered": _l("delivered"),
+    "read": _l("read"),
+    "undelivered": _l("undelivered"),
+    "failed": _l("failed"),
+    "canceled": _l("canceled"),
+    "rejected": _l("rejected"),
+    "uncertain": _l("uncertain"),
+    "skipped": _l("skipped"),
+    "suppressed": _l("suppressed"),
+}
+
+OUTCOMES = {
+    "queued": _l("waiting to be processed"),
+    "processed": _l("processed"),
+    "duplicate": _l("duplicate"),
+    "ignored": _l("ignored"),
+    "stale": _l("stale"),
+    "failed": _l("failed"),
+}
+
+REASONS = {
+    "no_phone": _l("no phone number"),
+    "invalid_phone": _l("invalid phone number"),
+    "not_mobile": _l("not a mobile number"),
+    "no_email": _l("no email address"),
+    "invalid_email": _l("invalid email address"),
+    "opted_out": _l("the recipient replied STOP"),
+}
+
+CHANNELS = {"sms": _l("SMS"), "email": _l("Email")}
+
+PROBLEMS = {
+    resend.CHOOSE_CHANNELS: _l("Choose SMS and/or email."),
+    resend.NOT_CONFIGURED: _l("This channel is not configured on this service."),
+    resend.PHONE_INVALID: _l("Enter a mobile number in international form, such as +593 99 123 4567."),
+    resend.EMAIL_INVALID: _l("Enter an email address such as name@example.com."),
+    resend.PHONE_WITHOUT_SMS: _l("A corrected phone is only used when SMS is chosen."),
+    resend.EMAIL_WITHOUT_EMAIL: _l("A corrected email is only used when email is chosen."),
+    resend.REASON_TOO_LONG: _l("Keep the reason under 500 characters."),
+    resend.NO_PHONE: _l("This delivery has no usable phone number: enter a corrected one."),
+    resend.NO_EMAIL: _l("This delivery has no usable email address: enter a corrected one."),
+}
+
+
+def label(table: dict, code: str | None) -> str:
+    """The translated word for a code, or the code itself when there is none."""
+    found = table.get(code or "")
+    return str(found) if found is not None else (code or "")

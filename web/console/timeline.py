@@ -1,0 +1,88 @@
+"""What the console shows of the record: a delivery's timeline and the recent activity, masked as stored."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from worker.resend import recent
+from worker.store import Store
+
+# Colour family of each notification state (the text is shown too, so colour is never the only signal).
+STATE_TONE = {
+    "pending": "wait",
+    "claimed": "wait",
+    "accepted": "wait",
+    "scheduled": "wait",
+    "queued": "wait",
+    "sending": "wait",
+    "sent": "ok",
+    "delivered": "good",
+    "read": "good",
+    "undelivered": "bad",
+    "failed": "bad",
+    "canceled": "bad",
+    "rejected": "bad",
+    "uncertain": "bad",
+    "skipped": "muted",
+    "suppressed": "muted",
+}
+OUTCOME_TONE = {"queued": "wait", "processed": "good", "failed": "bad"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the timeline: a status event received, or a notification on one channel."""
+
+    kind: str  # "event" or "notification"
+    at: datetime | None
+    record: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tone(self) -> str:
+        """CSS class of the state or outcome."""
+        if self.kind == "event":
+            return OUTCOME_TONE.get(self.record.get("outcome", ""), "muted")
+        return STATE_TONE.get(self.record.get("state", ""), "muted")
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A delivery's latest event and notification, for the home page."""
+
+    delivery_id: str
+    event: Entry | None
+    notification: Entry | None
+
+    @property
+    def at(self) -> datetime:
+        """When something last happened to it."""
+        moments = [e.at for e in (self.event, self.notification) if e is not None and e.at is not None]
+        return max(moments, default=datetime.fromtimestamp(0, UTC))
+
+
+def moment(value: str | None) -> datetime | None:
+    """A stored epoch timestamp as an aware datetime (None when absent or malformed)."""
+    try:
+        return datetime.fromtimestamp(float(value or ""), UTC)
+    except ValueError:
+        return None
+
+
+def timeline(store: Store, delivery_id: str) -> list[Entry]:
+    """Events and notifications of a delivery, newest first."""
+    entries = [Entry("event", moment(e.get("received_at")), e) for e in store.events(delivery_id)]
+    entries += [Entry("notification", moment(n.get("created_at")), n) for n in store.notifications(delivery_id)]
+    return sorted(entries, key=lambda e: e.at or datetime.fromtimestamp(0, UTC), reverse=True)
+
+
+def recent_activity(store: Store, limit: int = 20) -> list[Activity]:
+    """The deliveries with the latest activity and what last happened to each, newest first."""
+    rows = []
+    for delivery_id in recent(store.redis, limit):
+        events = store.events(delivery_id)
+        notifications = store.notifications(delivery_id)
+        last_event = Entry("event", moment(events[-1].get("received_at")), events[-1]) if events else None
+        last = notifications[-1] if notifications else None
+        last_notification = Entry("notification", moment(last.get("created_at")), last) if last else None
+        if last_event or last_notification:
+            rows.append(Activity(delivery_id, last_event, last_notification))
+    return sorted(rows, key=lambda a: a.at, reverse=True)

@@ -1,0 +1,153 @@
+"""Find a delivery, see its timeline and tracking link, resend: the pages support staff use all day."""
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from web.console import labels
+from web.console.base import bp, services
+from web.console.forms import FindForm, ResendForm
+from web.console.timeline import recent_activity, timeline
+from worker import phones, resend
+from worker.errors import NotifierError, UnknownDelivery
+from worker.plan import _recipient
+
+
+@bp.app_template_filter("state")
+def state_label(code: str | None) -> str:
+    return labels.label(labels.STATES, code)
+
+
+@bp.app_template_filter("outcome")
+def outcome_label(code: str | None) -> str:
+    return labels.label(labels.OUTCOMES, code)
+
+
+@bp.app_template_filter("why")
+def reason_label(code: str | None) -> str:
+    return labels.label(labels.REASONS, code)
+
+
+@bp.app_template_filter("channel")
+def channel_label(code: str | None) -> str:
+    return labels.label(labels.CHANNELS, code)
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    """The search box and what happened lately."""
+    return _home(FindForm())
+
+
+def _home(form: FindForm, error: str | None = None, status: int = 200) -> ResponseReturnValue:
+    rows = recent_activity(services().store)
+    return render_template("console/home.html", form=form, rows=rows, error=error), status
+
+
+@bp.get("/find")
+def find() -> ResponseReturnValue:
+    """Ask Shippify, which accepts a delivery id or a merchant reference, then show the delivery by its id."""
+    form = FindForm(request.args)
+    if not form.validate():
+        return _home(form, status=400)
+    key = (form.q.data or "").strip()
+    try:
+        delivery = services().shippify.get_delivery(key)
+    except UnknownDelivery:
+        if services().store.events(key) or services().store.notifications(key):
+            return redirect(url_for("console.delivery", delivery_id=key))
+        return _home(form, _("No delivery has that id or merchant reference."), 404)
+    except NotifierError:
+        return _home(form, _("Shippify did not answer. Try again in a moment."), 503)
+    return redirect(url_for("console.delivery", delivery_id=str(delivery.get("id") or key)))
+
+
+@bp.get("/deliveries/<delivery_id>")
+def delivery(delivery_id: str) -> ResponseReturnValue:
+    """Timeline, current tracking link and the resend form."""
+    return _delivery_page(delivery_id, ResendForm(channels=["sms", "email"]))
+
+
+@bp.post("/deliveries/<delivery_id>/resend")
+def resend_delivery(delivery_id: str) -> ResponseReturnValue:
+    """Resend through the same function as the CLI and the API, as the signed-in staff member."""
+    form = ResendForm()
+    if not form.validate() or not form.channels.data:
+        if not form.channels.data:
+            form.channels.errors = [*form.channels.errors, str(labels.PROBLEMS[resend.CHOOSE_CHANNELS])]
+        return _delivery_page(delivery_id, form, status=400)
+    asked = resend.ResendRequest(
+        channels=tuple(form.channels.data),
+        phone=form.phone.data or "",
+        email=form.email.data or "",
+        reason=form.reason.data or "",
+    )
+    try:
+        result = resend.resend(services(), delivery_id, asked, actor=g.staff.username)
+    except resend.InvalidResend as exc:
+        for name, problem in exc.problems.items():
+            form[name].errors = [*form[name].errors, labels.label(labels.PROBLEMS, problem)]
+        return _delivery_page(delivery_id, form, status=400)
+    except resend.ResendLimited as exc:
+        text = _(
+            "This delivery was already resent %(count)d times in the last hour. Try again in %(minutes)d minutes.",
+            count=exc.count,
+            minutes=max(1, exc.retry_after // 60),
+        )
+        return _delivery_page(delivery_id, form, status=429, form_error=text)
+    except UnknownDelivery:
+        abort(404)
+    except NotifierError:
+        return _delivery_page(delivery_id, form, status=503, form_error=_("Shippify did not answer; nothing was sent."))
+    _flash_result(result)
+    return redirect(url_for("console.delivery", delivery_id=result.delivery_id) + "#timeline")
+
+
+def _flash_result(result: resend.ResendResult) -> None:
+    """One line per channel, with the masked destination."""
+    for sent in result.notifications:
+        names = {"channel": channel_label(sent.channel), "to": sent.destination}
+        if sent.state == "suppressed":
+            flash(_("%(channel)s to %(to)s not sent: the recipient replied STOP.", **names), "warning")
+        else:
+            flash(_("%(channel)s to %(to)s queued.", **names), "success")
+
+
+def _delivery_page(delivery_id: str, form: ResendForm, status: int = 200, form_error: str | None = None) -> Any:
+    """The delivery as Shippify has it now (with a fresh link) and as our record has it."""
+    shippify = services().shippify
+    delivery: dict[str, Any] | None = None
+    link = None
+    notice = None
+    entries = timeline(services().store, delivery_id)
+    try:
+        delivery = shippify.get_delivery(delivery_id)
+        link = shippify.get_tracking_link(delivery_id).url
+    except UnknownDelivery:
+        if not entries:
+            abort(404)
+        notice = _("Shippify does not know this delivery (any more): only our record is shown.")
+    except NotifierError:
+        notice = _("Shippify did not answer: the tracking link and recipient are not shown. Reload to try again.")
+    context = {
+        "delivery_id": delivery_id,
+        "delivery": delivery or {},
+        "recipient": _masked_recipient(delivery or {}),
+        "link": link,
+        "notice": notice,
+        "entries": entries,
+        "form": form,
+        "form_error": form_error,
+    }
+    return render_template("console/delivery.html", **context), status
+
+
+def _masked_recipient(delivery: dict[str, Any]) -> dict[str, str]:
+    """Name in full (staff greet the caller by it), phone and email masked as everywhere else."""
+    recipient = _recipient(delivery)
+    number = phones.normalise(recipient.get("phonenumber"), services().settings.default_country).e164
+    email = recipient.get("email") if isinstance(recipient.get("email"), str) else None
+    name = str(recipient.get("name") or "")
+    return {"name": name, "phone": phones.mask(number), "email": phones.mask_email(email)}

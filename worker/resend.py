@@ -1,0 +1,285 @@
+"""A resend asked for by a person (console, CLI or API): one function, the same rules and audit for all three.
+
+It bypasses the one-message-per-status guard on purpose (a new notification id each time), with a fresh tracking
+link, optionally to a corrected destination, capped per delivery; the send path (worker/send.py) does the rest.
+"""
+
+import logging
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import redis
+from limits import parse
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from worker import phones, plan, queueing, sms_text, statuses
+from worker.messages import resolve_locale
+from worker.rules import CHANNELS, MAIN_STATUS
+from worker.services import Services
+from worker.store import PREFIX, RECENT_KEY, RECENT_SIZE
+
+log = logging.getLogger(__name__)
+
+CAP = "5/hour"  # resends per delivery: enough to fix a typo, too few to spam a recipient
+MAX_REASON_LENGTH = 500
+MAX_EMAIL_LENGTH = 254
+OPTED_OUT_DETAIL = "the recipient replied STOP: no SMS reaches them until they reply START (email still works)"
+# Field problems, as constants so that the console can show them translated.
+CHOOSE_CHANNELS = "choose sms and/or email"
+NOT_CONFIGURED = "this channel is not configured on this service"
+PHONE_INVALID = "enter a mobile number in international form, such as +593 99 123 4567"
+EMAIL_INVALID = "enter an email address such as name@example.com"
+PHONE_WITHOUT_SMS = "a corrected phone is only used when sms is among the channels"
+EMAIL_WITHOUT_EMAIL = "a corrected email is only used when email is among the channels"
+REASON_TOO_LONG = f"keep the reason under {MAX_REASON_LENGTH} characters"
+NO_PHONE = "the delivery has no usable phone number: enter a corrected one"
+NO_EMAIL = "the delivery has no usable email address: enter a corrected one"
+
+
+class InvalidResend(ValueError):
+    """Fields that cannot be used as given: field name → what to change."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {text}" for name, text in problems.items()))
+        self.problems = problems
+
+
+class ResendLimited(Exception):
+    """The delivery had its share of resends for now."""
+
+    def __init__(self, cap: str, retry_after: int) -> None:
+        super().__init__(f"this delivery was already resent {cap.replace('/', ' times per ')}; try again later")
+        self.cap = cap
+        self.count = parse(cap).amount
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class ResendRequest:
+    """What a person asks for; every field optional."""
+
+    channels: tuple[str, ...] = ()
+    phone: str = ""
+    email: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One channel of a resend, as shown to staff and API callers (destination masked)."""
+
+    notification_id: str
+    channel: str
+    destination: str
+    state: str
+    template: str
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ResendResult:
+    """The delivery resolved (a reference becomes its id), the status sent and each channel's notification."""
+
+    delivery_id: str
+    status: str
+    notifications: list[Queued] = field(default_factory=list)
+
+
+def resend(services: Services, key: str, request: ResendRequest, actor: str, cap: str = CAP) -> ResendResult:
+    """Validate, look the delivery up, enforce the cap, then record and queue one send per channel."""
+    overrides = validate(request, services)
+    delivery = services.shippify.get_delivery(key)  # UnknownDelivery (404) when Shippify does not know it
+    delivery_id = str(delivery.get("id") or key)
+    channels = _channels(request, delivery, services)
+    destinations = _destinations(channels, overrides, delivery, services)
+    sendable = [c for c, to in destinations.items() if not _opted_out(c, to, services)]
+    limiter, item = _cap(services.redis, cap)
+    if sendable and not limiter.test(item, "delivery", delivery_id):
+        raise ResendLimited(cap, _retry_after(limiter, item, delivery_id))
+    hints = _hints(services, delivery_id)
+    locale = resolve_locale(delivery.get("cityLang") or hints.get("locale_hint"), services.settings.default_locale)
+    status = _status(delivery, channels, locale, services)
+    context = (
+        plan.template_context(hints, delivery, services.shippify.get_tracking_link(delivery_id)) if sendable else {}
+    )
+    if sendable and not limiter.hit(item, "delivery", delivery_id):
+        raise ResendLimited(cap, _retry_after(limiter, item, delivery_id))
+    reason = " ".join(request.reason.split())
+    fields = {"delivery_id": delivery_id, "status": status, "locale": locale, "actor": actor, "reason": reason}
+    queued = [_record(channel, to, overrides, fields, context, services) for channel, to in destinations.items()]
+    remember(services.redis, delivery_id)
+    return ResendResult(delivery_id, status, queued)
+
+
+def validate(request: ResendRequest, services: Services) -> dict[str, str]:
+    """Check every field at once; returns the corrected destinations by channel (E.164 phone, trimmed email)."""
+    problems: dict[str, str] = {}
+    if any(c not in CHANNELS for c in request.channels):
+        problems["channels"] = CHOOSE_CHANNELS
+    elif any(_provider(c, services) is None for c in request.channels):
+        problems["channels"] = NOT_CONFIGURED
+    overrides = _corrections(request, services, problems)
+    if request.channels and "sms" in overrides and "sms" not in request.channels:
+        problems["phone"] = PHONE_WITHOUT_SMS
+    if request.channels and "email" in overrides and "email" not in request.channels:
+        problems["email"] = EMAIL_WITHOUT_EMAIL
+    if len(request.reason) > MAX_REASON_LENGTH:
+        problems["reason"] = REASON_TOO_LONG
+    if problems:
+        raise InvalidResend(problems)
+    return overrides
+
+
+def _corrections(request: ResendRequest, services: Services, problems: dict[str, str]) -> dict[str, str]:
+    """The corrected phone (E.164, mobile) and email, when given and usable; problems noted otherwise."""
+    overrides: dict[str, str] = {}
+    if request.phone.strip():
+        check = phones.normalise(request.phone, services.settings.default_country)
+        if check.e164:
+            overrides["sms"] = check.e164
+        else:
+            problems["phone"] = PHONE_INVALID
+    address = request.email.strip()
+    if address and len(address) <= MAX_EMAIL_LENGTH and plan.EMAIL_PATTERN.match(address):
+        overrides["email"] = address
+    elif address:
+        problems["email"] = EMAIL_INVALID
+    return overrides
+
+
+def _provider(channel: str, services: Services) -> object | None:
+    """The channel's sender, None when this service has none configured."""
+    return services.sms if channel == "sms" else services.mailer
+
+
+def _channels(request: ResendRequest, delivery: dict[str, Any], services: Services) -> tuple[str, ...]:
+    """As asked; else the channels of the corrected destinations; else the rule's for the status sent."""
+    if request.channels:
+        return tuple(c for c in CHANNELS if c in request.channels)
+    corrected = tuple(c for c, value in (("sms", request.phone), ("email", request.email)) if value.strip())
+    if corrected:
+        return corrected
+    rules = services.settings.rules
+    current = statuses.normalise(delivery.get("_status"))
+    wanted = rules.channels_for(current) or rules.channels_for(MAIN_STATUS) or CHANNELS
+    return tuple(c for c in wanted if _provider(c, services) is not None)
+
+
+def _destinations(
+    channels: tuple[str, ...], overrides: dict[str, str], delivery: dict[str, Any], services: Services
+) -> dict[str, str]:
+    """The destination of each channel: the correction, else the delivery's own; a field error when neither."""
+    destinations: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for channel in channels:
+        corrected = overrides.get(channel)
+        decided = plan.Plan(channel, corrected) if corrected else plan.destination(channel, delivery, services)
+        if decided.destination:
+            destinations[channel] = decided.destination
+        elif channel == "sms":
+            problems["phone"] = NO_PHONE
+        else:
+            problems["email"] = NO_EMAIL
+    if not channels:
+        problems["channels"] = CHOOSE_CHANNELS
+    if problems:
+        raise InvalidResend(problems)
+    return destinations
+
+
+def _opted_out(channel: str, to: str, services: Services) -> bool:
+    """SMS to a number that replied STOP stays suppressed, resend or not."""
+    return channel == "sms" and services.store.is_opted_out(to)
+
+
+def _status(delivery: dict[str, Any], channels: tuple[str, ...], locale: str, services: Services) -> str:
+    """The delivery's current status when it has a message on every channel, else the main "on the way" one."""
+    current = statuses.normalise(delivery.get("_status"))
+    if current and all(not services.renderer.missing(current, locale, c) for c in channels):
+        return current
+    return MAIN_STATUS
+
+
+def _hints(services: Services, delivery_id: str) -> dict[str, str]:
+    """What the last webhook told us that the delivery itself may not (language, merchant name)."""
+    events = services.store.events(delivery_id)
+    last = events[-1] if events else {}
+    return {
+        "delivery_id": delivery_id,
+        "locale_hint": last.get("locale_hint", ""),
+        "merchant_hint": last.get("merchant_hint", ""),
+    }
+
+
+def _record(
+    channel: str,
+    to: str,
+    overrides: dict[str, str],
+    fields: dict[str, str],
+    context: dict[str, Any],
+    services: Services,
+) -> Queued:
+    """The audit record (a new id, kind=resend), then the message and the send job, or a suppression."""
+    nid = "r" + secrets.token_hex(12)
+    masked = phones.mask(to) if channel == "sms" else phones.mask_email(to)
+    template = f"{fields['locale']}/{fields['status']}/{channel}"
+    s = services.store
+    record = {
+        "delivery_id": fields["delivery_id"],
+        "status": fields["status"],
+        "channel": channel,
+        "locale": fields["locale"],
+        "template": template,
+        "destination": masked,
+        "kind": "resend",
+        "actor": fields["actor"],
+        "resend_reason": fields["reason"],
+        "corrected": "yes" if channel in overrides else "",
+        "state": "pending",
+    }
+    extra = {"delivery_id": fields["delivery_id"], "notification_id": nid, "to": masked}
+    if _opted_out(channel, to, services):
+        s.create_notification(nid, {**record, "state": "suppressed", "reason": "opted_out"})
+        log.info("resend suppressed: recipient opted out", extra=extra)
+        return Queued(nid, channel, masked, "suppressed", template, OPTED_OUT_DETAIL)
+    s.create_notification(nid, record)
+    payload = plan.render(services, channel, fields["status"], fields["locale"], to, context)
+    s.put_outbox(nid, payload)
+    if channel == "sms":
+        cost = sms_text.cost(payload["body"])
+        s.note(nid, sms_encoding=cost.encoding, sms_segments=cost.segments)
+    queueing.enqueue_send(services.queue, services.settings, nid, fields["delivery_id"], channel)
+    log.info("resend queued", extra=extra)
+    return Queued(nid, channel, masked, "pending", template)
+
+
+def _cap(client: redis.Redis, cap: str) -> tuple[MovingWindowRateLimiter, Any]:
+    """A moving-window limiter on our own Redis connection pool."""
+    storage = RedisStorage("redis://", connection_pool=client.connection_pool, key_prefix=f"{PREFIX}:resend-cap")
+    return MovingWindowRateLimiter(storage), parse(cap)
+
+
+def _retry_after(limiter: MovingWindowRateLimiter, item: Any, delivery_id: str) -> int:
+    """Seconds until the oldest resend in the window leaves it."""
+    reset_at, _ = limiter.get_window_stats(item, "delivery", delivery_id)
+    return max(1, round(reset_at - time.time()))
+
+
+def remember(client: redis.Redis, delivery_id: str) -> None:
+    """Put a delivery at the top of the console's recent activity (a capped list, no duplicates)."""
+    with client.pipeline() as pipe:
+        pipe.lrem(RECENT_KEY, 0, delivery_id)
+        pipe.lpush(RECENT_KEY, delivery_id)
+        pipe.ltrim(RECENT_KEY, 0, RECENT_SIZE - 1)
+        pipe.execute()
+
+
+def recent(client: redis.Redis, limit: int = 20) -> list[str]:
+    """The delivery ids with the latest activity, newest first."""
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in client.lrange(RECENT_KEY, 0, limit - 1)]
