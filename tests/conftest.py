@@ -166,3 +166,55 @@ def wait_for(predicate, timeout: float, interval: float = 0.2) -> bool:
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+# --- support console, resend API ------------------------------------------------------------------------------
+
+STAFF_PASSWORD = "correct-horse-battery-staple"
+API_TOKEN = "helpdesk-token-0123456789abcdef"
+
+
+@pytest.fixture
+def make_staff(redis_client: redis.Redis):
+    """Create a console account: make_staff("ana", "admin")."""
+    from worker import staff
+
+    def make(username: str = "ana", role: str = "support", password: str = STAFF_PASSWORD):
+        return staff.add(redis_client, username, password, role)
+
+    return make
+
+
+@pytest.fixture
+def csrf_token():
+    """The CSRF token of the form on a console page: csrf_token(client, "/console/login")."""
+    import re
+
+    def token(test_client, path: str) -> str:
+        page = test_client.get(path).get_data(as_text=True)
+        found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        assert found, f"no CSRF token on {path}"
+        return found.group(1)
+
+    return token
+
+
+@pytest.fixture
+def sign_in(make_staff, csrf_token):
+    """Sign a test client in as a new staff member with `role`; returns the client."""
+
+    def sign(test_client, username: str = "ana", role: str = "support"):
+        make_staff(username, role)
+        token = csrf_token(test_client, "/console/login")
+        form = {"username": username, "password": STAFF_PASSWORD, "csrf_token": token}
+        response = test_client.post("/console/login", data=form)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return test_client
+
+    return sign
+
+
+@pytest.fixture
+def api_app(env: dict[str, str], settings: Settings):
+    """The app with the resend API on (token name "helpdesk")."""
+    return create_app({**env, "API_TOKENS": f"helpdesk:{API_TOKEN}"})

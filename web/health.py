@@ -1,4 +1,4 @@
-"""Liveness, readiness and Prometheus metrics, all computed from Redis so every web process agrees."""
+"""Liveness and readiness, from Redis so that every web process gives the same answer."""
 
 import time
 
@@ -6,11 +6,12 @@ import redis
 from flask import Blueprint, Response, current_app, jsonify
 from rq import Worker
 
+from web.metrics import oldest_age
 from worker.services import Services
-from worker.store import STATS_KEY
 
 bp = Blueprint("health", __name__)
 HEARTBEAT_FRESH_SECONDS = 120
+STUCK_SECONDS = 300
 
 
 @bp.get("/healthz")
@@ -21,13 +22,17 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """Redis answers and a worker has been seen recently."""
+    """For monitoring the whole service: Redis answers, a worker was seen recently, the queue moves.
+
+    Use /healthz as a platform's routing health check: a stuck worker must not take webhook intake down."""
     services: Services = current_app.extensions["notifier"]
     checks: dict[str, str] = {}
     try:
         services.redis.ping()
         checks["redis"] = "ok"
         checks["workers"] = "ok" if _fresh_workers(services) else "no worker seen in the last 2 minutes"
+        age = oldest_age(services.queue)
+        checks["queue"] = "ok" if age < STUCK_SECONDS else f"the next job has waited {age:.0f} s"
     except (redis.ConnectionError, redis.TimeoutError):
         checks["redis"] = "unreachable"
     ready = all(v == "ok" for v in checks.values())
@@ -41,23 +46,3 @@ def _fresh_workers(services: Services) -> int:
     now = time.time()
     workers = Worker.all(connection=services.redis)
     return sum(1 for w in workers if w.last_heartbeat and now - w.last_heartbeat.timestamp() < HEARTBEAT_FRESH_SECONDS)
-
-
-@bp.get("/metrics")
-def metrics() -> Response:
-    """Counters from Redis plus queue figures, in Prometheus text format."""
-    services: Services = current_app.extensions["notifier"]
-    stats = {_text(k): int(v) for k, v in services.redis.hgetall(STATS_KEY).items()}
-    lines = ["# TYPE notifier_events_total counter"]
-    lines += [f'notifier_events_total{{name="{name}"}} {value}' for name, value in sorted(stats.items())]
-    lines += [
-        "# TYPE notifier_queue_depth gauge",
-        f"notifier_queue_depth {services.queue.count}",
-        "# TYPE notifier_failed_jobs gauge",
-        f"notifier_failed_jobs {services.queue.failed_job_registry.count}",
-    ]
-    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

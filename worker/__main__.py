@@ -8,7 +8,7 @@ from dotenv import load_dotenv
 from rq.serializers import JSONSerializer
 from rq.worker import BaseWorker, HerokuWorker
 
-from worker import jobs, logs, queueing
+from worker import jobs, logs, queueing, reporting
 from worker.connection import check_eviction_policy, connect
 from worker.settings import Settings, SettingsError
 
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     logs.configure(settings.log_level)
+    reporting.init(settings.sentry_dsn, settings.app_env)
     client = connect(settings.redis_url)
     warning = check_eviction_policy(client)
     if warning:

@@ -10,7 +10,7 @@ from rq import Queue
 
 from worker import queueing, statuses, store
 from worker.settings import Settings
-from worker.store import STATS_KEY, event_key, events_key
+from worker.store import RECENT_KEY, RECENT_SIZE, STATS_KEY, event_key, timeline_key
 
 MAX_ID_LENGTH = 128
 MAX_URL_LENGTH = 2048
@@ -159,8 +159,11 @@ def _record(pipe, settings: Settings, eid: str, event: IncomingEvent, outcome: s
     }
     if event.tracking_url and outcome == "queued":
         fields["tracking_url"] = event.tracking_url
-    pipe.hset(event_key(eid), mapping=fields)
+    pipe.hset(event_key(eid), mapping={k: v for k, v in fields.items() if v != ""})
     pipe.expire(event_key(eid), settings.retention_seconds)
-    pipe.rpush(events_key(event.delivery_id), eid)
-    pipe.expire(events_key(event.delivery_id), settings.retention_seconds)
+    pipe.rpush(timeline_key(event.delivery_id), f"e:{eid}")
+    pipe.expire(timeline_key(event.delivery_id), settings.retention_seconds)
     pipe.hincrby(STATS_KEY, f"webhooks_{outcome}", 1)
+    pipe.lrem(RECENT_KEY, 0, event.delivery_id)
+    pipe.lpush(RECENT_KEY, event.delivery_id)
+    pipe.ltrim(RECENT_KEY, 0, RECENT_SIZE - 1)

@@ -5,6 +5,8 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 EXTRA_FIELDS = ("delivery_id", "event_id", "notification_id", "job_id", "request_id", "to", "state", "reason")
 _TOKEN = re.compile(r"(token=)[^&\s\"'<>]+", re.IGNORECASE)
@@ -40,10 +42,38 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+_context_providers: list[Callable[[], dict[str, str]]] = []
+_base_factory = logging.getLogRecordFactory()
+
+
+def add_context(provider: Callable[[], dict[str, str]]) -> None:
+    """Have every log record carry the fields `provider` returns (request id, job id), whoever logs it."""
+    if provider not in _context_providers:
+        _context_providers.append(provider)
+    logging.setLogRecordFactory(_record_with_context)
+
+
+def _record_with_context(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _base_factory(*args, **kwargs)
+    for provider in _context_providers:
+        for key, value in provider().items():
+            setattr(record, key, value)
+    return record
+
+
+def current_job_id() -> dict[str, str]:
+    """The id of the RQ job being run, so that a job's lines can be found together."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    return {"job_id": job.id} if job is not None else {}
+
+
 def configure(level: str = "INFO", stream=None) -> None:
     """Send every logger (ours, RQ's, gunicorn's) through the JSON formatter."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
+    add_context(current_job_id)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -46,6 +46,7 @@ class SmtpMailer:
         self.target = SmtpTarget.parse(url)
         self.timeout = timeout
         self.local_hostname = local_hostname  # given, so smtplib does not look up this host's name in DNS
+        self._tls: ssl.SSLContext | None = None
 
     def send(self, message: EmailMessage, before_data: Callable[[], None] | None = None) -> None:
         """Deliver `message` to the relay, or raise one of our errors.
@@ -79,20 +80,25 @@ class SmtpMailer:
         except (smtplib.SMTPException, OSError) as exc:
             raise TransientError(f"SMTP relay unreachable ({type(exc).__name__})") from None
 
+    def _context(self) -> ssl.SSLContext:
+        """One TLS context per mailer: loading the CA bundle costs tens of milliseconds."""
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
+
     def _connect(self) -> smtplib.SMTP:
         """An open, secured (when possible) and logged-in connection."""
         t = self.target
-        context = ssl.create_default_context()
         if t.implicit_tls:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                t.host, t.port, local_hostname=self.local_hostname, timeout=self.timeout, context=context
+                t.host, t.port, local_hostname=self.local_hostname, timeout=self.timeout, context=self._context()
             )
         else:
             smtp = smtplib.SMTP(t.host, t.port, local_hostname=self.local_hostname, timeout=self.timeout)
             try:
                 smtp.ehlo()
                 if smtp.has_extn("starttls"):
-                    smtp.starttls(context=context)
+                    smtp.starttls(context=self._context())
                     smtp.ehlo()
                 elif t.require_starttls:
                     raise smtplib.SMTPNotSupportedError("STARTTLS not offered")

@@ -85,14 +85,14 @@ def _notify(
     services: Services,
 ) -> dict[str, str]:
     """Create each channel's notification (the ledger entry) and queue the ones that will send."""
-    plans = [_plan(channel, delivery, services) for channel in channels]
+    plans = [destination(channel, delivery, services) for channel in channels]
     context: dict[str, Any] | None = None
     summary: dict[str, str] = {}
     locale = resolve_locale(event.get("locale_hint"), services.settings.default_locale)
     for plan in plans:
         nid = notification_id(event["delivery_id"], status, plan.channel)
         if plan.reason is None and context is None:
-            context = _context(event, delivery, _link(event, services))
+            context = template_context(event, delivery, _link(event, services))
         summary[plan.channel] = _record_and_queue(nid, event_id, event, status, locale, plan, context, services)
     return summary
 
@@ -149,7 +149,7 @@ def render(services: Services, channel: str, status: str, locale: str, to: str, 
     return {"to": to, "subject": email.subject, "text": email.text, "html": email.html}
 
 
-def _plan(channel: str, delivery: dict[str, Any], services: Services) -> Plan:
+def destination(channel: str, delivery: dict[str, Any], services: Services) -> Plan:
     """Where this channel would go, or why it cannot."""
     recipient = _recipient(delivery)
     if channel == "sms":
@@ -181,7 +181,7 @@ def _link(event: dict[str, str], services: Services) -> TrackingLink:
     return services.shippify.get_tracking_link(event["delivery_id"])
 
 
-def _context(event: dict[str, str], delivery: dict[str, Any], link: TrackingLink) -> dict[str, Any]:
+def template_context(event: dict[str, str], delivery: dict[str, Any], link: TrackingLink) -> dict[str, Any]:
     """What templates may use; every key is always present (None when unknown)."""
     recipient = _recipient(delivery)
     name = recipient.get("name") if isinstance(recipient.get("name"), str) else None

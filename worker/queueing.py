@@ -11,7 +11,7 @@ from worker.settings import Settings
 
 QUEUE_NAME = "notify"
 JOB_TIMEOUT = 60  # bounds a stuck job; every outside call inside has its own, shorter, timeout
-RESULT_TTL = 600
+RESULT_TTL = 60  # the notification record is the lasting account; RQ's own copy is kept briefly
 BACKOFF_FACTOR = 3
 BACKOFF_CAP = 900.0
 PROCESS_EVENT = "worker.jobs.process_event"

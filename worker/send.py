@@ -56,10 +56,12 @@ def _deliver(notification_id: str, record: dict[str, str], payload: dict[str, st
         s.release(notification_id, str(exc))
         log.error("send failed: %s", exc, extra=extra)
         raise
-    s.advance(notification_id, state, provider_id=provider_id, segments=segments, sent_at=time.time(), error="")
+    done = {"sent_at": round(time.time(), 3), "error": "", "claimed_at": "", "data_started_at": ""}
+    s.advance(notification_id, state, provider_id=provider_id, segments=segments, **done)
     s.drop_outbox(notification_id)
-    if provider_id:
-        s.index_provider_id(provider_id, notification_id)
+    _observe_latency(record, services)
+    if record["channel"] == "sms":
+        s.index_provider_id(provider_id, notification_id)  # delivery reports name only Twilio's sid
     log.info("notification sent", extra={**extra, "state": state})
     return state
 
@@ -76,8 +78,18 @@ def _call_provider(
     if services.mailer is None:
         raise PermanentError("email is not configured: set SMTP_URL and MAIL_FROM")
     message = build_email(notification_id, payload, services.settings.mail_from)
-    services.mailer.send(message, before_data=lambda: services.store.note(notification_id, data_started_at=time.time()))
+    started = lambda: services.store.note(notification_id, data_started_at=round(time.time(), 3))  # noqa: E731
+    services.mailer.send(message, before_data=started)
     return message["Message-ID"], "sent", None
+
+
+def _observe_latency(record: dict[str, str], services: Services) -> None:
+    """Webhook accepted → provider accepted, for automatic notifications (a resend has no webhook)."""
+    received_at = (
+        services.store.event(record.get("event_id", "")).get("received_at") if record.get("event_id") else None
+    )
+    if received_at:
+        services.store.observe_latency(time.time() - float(received_at))
 
 
 def _reject(

@@ -57,6 +57,7 @@ class Settings:
     webhook_max_bytes: int = 32 * 1024 * 1024
     log_level: str = "INFO"
     sms_fold_locales: frozenset[str] = frozenset({"es", "pt"})
+    sentry_dsn: str = field(default="", repr=False)
 
     @property
     def is_development(self) -> bool:
@@ -161,6 +162,7 @@ class _Reader:
             webhook_max_bytes=int(self.number("WEBHOOK_MAX_MB", 32, 1)) * 1024 * 1024,
             log_level=self.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             sms_fold_locales=self.locales("SMS_FOLD_LOCALES", "es,pt"),
+            sentry_dsn=self.url("SENTRY_DSN", "", ("https", "http")),
         )
         self.check_required(values, rules, dev)
         if self.problems:

@@ -1,5 +1,6 @@
 """Twilio's Messages API through the official SDK, with a timeout and failures sorted by what a retry may do."""
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,6 +86,8 @@ class TwilioSms:
                     return SentSms(sid=str(message.sid), status=str(message.status), segments=None)
         except TwilioRestException as exc:
             raise classify(exc) from None
+        except TwilioException as exc:
+            raise classify(as_rest_exception(exc)) from None
         except requests.RequestException as exc:
             raise TransientError(f"Twilio unreachable while checking a send ({type(exc).__name__})") from None
         return None
@@ -95,8 +98,21 @@ class TwilioSms:
             self.client.messages.list(limit=1)
         except TwilioRestException as exc:
             raise classify(exc) from None
+        except TwilioException as exc:
+            raise classify(as_rest_exception(exc)) from None
         except requests.RequestException as exc:
             raise classify_network(exc) from None
+
+
+def as_rest_exception(exc: TwilioException) -> TwilioRestException:
+    """The SDK's list calls raise a bare TwilioException("Unable to fetch page", response): read its response."""
+    response = exc.args[1] if len(exc.args) > 1 else None
+    status = getattr(response, "status_code", 500)
+    try:
+        code = json.loads(getattr(response, "text", "") or "{}").get("code")
+    except (ValueError, AttributeError):
+        code = None
+    return TwilioRestException(status, uri="", msg="", code=code if isinstance(code, int) else None)
 
 
 def classify(exc: TwilioRestException) -> Exception:

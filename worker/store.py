@@ -2,13 +2,13 @@
 
 Keys (all but opt-outs expire after RETENTION_DAYS):
   ntf:event:{event_id}                 hash   one status event as received, and what became of it
-  ntf:delivery:{delivery_id}:events    list   event ids, oldest first
-  ntf:delivery:{delivery_id}:notifs    list   notification ids, oldest first
+  ntf:delivery:{delivery_id}           list   "e:<event id>" and "n:<notification id>", oldest first
   ntf:notif:{notification_id}          hash   one message on one channel: state, masked destination, provider id
   ntf:outbox:{notification_id}         hash   the rendered message and real destination, deleted once sent
   ntf:provider:{sid}                   string Twilio's message sid → notification id, for delivery reports
   ntf:optout:{sha256(e164)}            string numbers that replied STOP (kept until START)
-  ntf:stats                            hash   counters behind /metrics
+  ntf:stats, ntf:latency               hash   counters and the latency histogram behind /metrics
+  ntf:recent                           list   the 100 deliveries with the latest activity, newest first
 """
 
 import hashlib
@@ -37,8 +37,19 @@ STATE_RANK = {
     "read": 6,
 }
 
-# Move `state` forward only: KEYS[1] notification hash; ARGV: new state, then field/value pairs to set with it.
-_ADVANCE = """
+# Lua tail shared by the scripts below: ARGV[3..] are field/value pairs; an empty value removes the field.
+_SET_FIELDS = """
+for i = 3, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
+  else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return 1
+"""
+
+# Move `state` forward only: KEYS[1] notification hash; ARGV: new state, then field/value pairs to set with it
+# (an empty value removes the field: records stay small).
+_ADVANCE = (
+    """
 local current = redis.call('HGET', KEYS[1], 'state')
 if not current then return 0 end
 local rank = cjson.decode(ARGV[1])
@@ -47,17 +58,18 @@ local closed = {skipped=1, suppressed=1, rejected=1, uncertain=1}
 if closed[current] then return 0 end
 if rank[current] and rank[new] and rank[new] <= rank[current] then return 0 end
 redis.call('HSET', KEYS[1], 'state', new)
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return 1
 """
+    + _SET_FIELDS
+)
 
 # Compare-and-set of the state: the send ledger's claim. KEYS[1] hash; ARGV: expected, new, then field/value pairs.
-_SWAP = """
+_SWAP = (
+    """
 if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return 1
 """
+    + _SET_FIELDS
+)
 
 
 def digest(*parts: str, size: int = 24) -> str:
@@ -82,12 +94,9 @@ def outbox_key(notification_id: str) -> str:
     return f"{PREFIX}:outbox:{notification_id}"
 
 
-def events_key(delivery_id: str) -> str:
-    return f"{PREFIX}:delivery:{delivery_id}:events"
-
-
-def notifs_key(delivery_id: str) -> str:
-    return f"{PREFIX}:delivery:{delivery_id}:notifs"
+def timeline_key(delivery_id: str) -> str:
+    """One list per delivery: "e:<event id>" and "n:<notification id>" entries, oldest first."""
+    return f"{PREFIX}:delivery:{delivery_id}"
 
 
 def provider_key(provider_id: str) -> str:
@@ -99,6 +108,11 @@ def optout_key(e164: str) -> str:
 
 
 STATS_KEY = f"{PREFIX}:stats"
+RECENT_KEY = f"{PREFIX}:recent"  # delivery ids with the latest activity (console home), newest first
+RECENT_SIZE = 100
+LATENCY_KEY = f"{PREFIX}:latency"
+# Upper bounds (seconds) of the webhook-to-send latency histogram behind /metrics.
+LATENCY_BUCKETS = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0)
 
 
 class Store:
@@ -119,7 +133,7 @@ class Store:
         """Record what became of an event and drop the secret link it may have carried."""
         key = event_key(event_id)
         with self.redis.pipeline() as pipe:
-            pipe.hset(key, mapping=_pairs_dict(outcome=outcome, detail=detail, processed_at=now(), **fields))
+            _write(pipe, key, outcome=outcome, detail=detail, processed_at=now(), **fields)
             pipe.hdel(key, "tracking_url")
             pipe.expire(key, self.ttl)
             pipe.hincrby(STATS_KEY, f"events_{outcome}", 1)
@@ -129,7 +143,7 @@ class Store:
     def create_notification(self, notification_id: str, fields: Mapping[str, Any]) -> bool:
         """Create the record unless it exists (a re-run or a second event for the same send); True if created."""
         key = notif_key(notification_id)
-        record: dict[Any, Any] = {k: str(v) for k, v in fields.items() if v is not None}
+        record: dict[Any, Any] = {k: str(v) for k, v in fields.items() if v not in (None, "")}
         record.setdefault("created_at", str(now()))
         record["updated_at"] = record["created_at"]
         if not self.redis.hsetnx(key, "state", record.get("state", "pending")):
@@ -137,8 +151,8 @@ class Store:
         with self.redis.pipeline() as pipe:
             pipe.hset(key, mapping=record)
             pipe.expire(key, self.ttl)
-            pipe.rpush(notifs_key(record["delivery_id"]), notification_id)
-            pipe.expire(notifs_key(record["delivery_id"]), self.ttl)
+            pipe.rpush(timeline_key(record["delivery_id"]), f"n:{notification_id}")
+            pipe.expire(timeline_key(record["delivery_id"]), self.ttl)
             pipe.hincrby(STATS_KEY, f"notifications_{record['channel']}_{record.get('state', 'pending')}", 1)
             pipe.execute()
         return True
@@ -149,7 +163,7 @@ class Store:
 
     def notifications(self, delivery_id: str) -> list[dict[str, str]]:
         """Every notification of a delivery, oldest first, each with its id."""
-        ids = [_text(i) for i in self.redis.lrange(notifs_key(delivery_id), 0, -1)]
+        ids = self._timeline_ids(delivery_id, "n:")
         with self.redis.pipeline() as pipe:
             for nid in ids:
                 pipe.hgetall(notif_key(nid))
@@ -158,12 +172,17 @@ class Store:
 
     def events(self, delivery_id: str) -> list[dict[str, str]]:
         """Every event of a delivery, oldest first, each with its id."""
-        ids = [_text(i) for i in self.redis.lrange(events_key(delivery_id), 0, -1)]
+        ids = self._timeline_ids(delivery_id, "e:")
         with self.redis.pipeline() as pipe:
             for eid in ids:
                 pipe.hgetall(event_key(eid))
             rows = pipe.execute()
         return [{"id": eid, **_decode(row)} for eid, row in zip(ids, rows, strict=True) if row]
+
+    def _timeline_ids(self, delivery_id: str, kind: str) -> list[str]:
+        """Ids of one kind ("e:" events, "n:" notifications) on a delivery's timeline."""
+        entries = (_text(entry) for entry in self.redis.lrange(timeline_key(delivery_id), 0, -1))
+        return [entry[len(kind) :] for entry in entries if entry.startswith(kind)]
 
     def claim(self, notification_id: str) -> bool:
         """The send ledger: pending → claimed, atomically; False when another attempt got there first."""
@@ -187,8 +206,8 @@ class Store:
         return changed
 
     def note(self, notification_id: str, **fields: Any) -> None:
-        """Set fields without changing the state (the last error of an attempt)."""
-        self.redis.hset(notif_key(notification_id), mapping=_pairs_dict(updated_at=now(), **fields))
+        """Set fields without changing the state (the last error of an attempt); an empty value removes one."""
+        _write(self.redis, notif_key(notification_id), updated_at=now(), **fields)
 
     def index_provider_id(self, provider_id: str, notification_id: str) -> None:
         """Let a delivery report (which names only Twilio's sid) find its notification."""
@@ -203,7 +222,7 @@ class Store:
         """End a notification that will not be sent (skipped, suppressed, rejected, uncertain)."""
         key = notif_key(notification_id)
         with self.redis.pipeline() as pipe:
-            pipe.hset(key, mapping=_pairs_dict(state=state, updated_at=now(), **fields))
+            _write(pipe, key, state=state, updated_at=now(), **fields)
             pipe.delete(outbox_key(notification_id))
             pipe.hget(key, "channel")
             channel = pipe.execute()[-1]
@@ -239,6 +258,27 @@ class Store:
         """Whether SMS to this number must be suppressed."""
         return bool(self.redis.exists(optout_key(e164)))
 
+    def observe_latency(self, seconds: float) -> None:
+        """Add one webhook-accepted → provider-accepted duration to the histogram."""
+        bucket = next((f"{b:g}" for b in LATENCY_BUCKETS if seconds <= b), "+Inf")
+        with self.redis.pipeline() as pipe:
+            pipe.hincrby(LATENCY_KEY, bucket, 1)
+            pipe.hincrbyfloat(LATENCY_KEY, "sum", round(max(seconds, 0.0), 3))
+            pipe.execute()
+
+    def latency(self) -> tuple[list[tuple[str, int]], float]:
+        """Cumulative (upper bound, count) pairs ending with +Inf, and the sum of durations."""
+        raw = _decode(self.redis.hgetall(LATENCY_KEY))
+        running, buckets = 0, []
+        for bound in [f"{b:g}" for b in LATENCY_BUCKETS] + ["+Inf"]:
+            running += int(raw.get(bound, 0))
+            buckets.append((bound, running))
+        return buckets, float(raw.get("sum", 0.0))
+
+    def stats(self) -> dict[str, int]:
+        """The /metrics counters."""
+        return {k: int(v) for k, v in _decode(self.redis.hgetall(STATS_KEY)).items()}
+
     def count(self, name: str, amount: int = 1) -> None:
         """Bump a /metrics counter."""
         self.redis.hincrby(STATS_KEY, name, amount)
@@ -258,5 +298,11 @@ def _pairs(**fields: Any) -> list[str]:
     return [item for k, v in fields.items() if v is not None for item in (k, str(v))]
 
 
-def _pairs_dict(**fields: Any) -> dict[Any, Any]:
-    return {k: str(v) for k, v in fields.items() if v is not None}
+def _write(client: Any, key: str, **fields: Any) -> None:
+    """HSET the non-empty values and HDEL the empty ones (None: leave as is), on a client or a pipeline."""
+    values = {k: str(v) for k, v in fields.items() if v not in (None, "")}
+    cleared = [k for k, v in fields.items() if v == ""]
+    if values:
+        client.hset(key, mapping=values)
+    if cleared:
+        client.hdel(key, *cleared)

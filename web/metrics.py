@@ -1,0 +1,90 @@
+"""`GET /metrics`: Prometheus text computed from Redis at scrape time, so every web process gives the same figures."""
+
+import time
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, current_app
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from rq import Worker
+from rq.job import Job
+
+from worker.services import Services
+
+bp = Blueprint("metrics", __name__)
+
+
+class RedisFigures:
+    """A Prometheus collector reading the notifier's counters and RQ's queue state."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self.services.store.stats()
+        yield _counter("notifier_webhooks", "Shippify webhooks by outcome", "outcome", stats, "webhooks_")
+        yield _counter("notifier_events", "Status events by what became of them", "outcome", stats, "events_")
+        yield self._notifications(stats)
+        yield from self._queue()
+        yield self._latency()
+
+    def _notifications(self, stats: dict[str, int]) -> Metric:
+        """Notifications entering each state, per channel."""
+        family = CounterMetricFamily(
+            "notifier_notifications", "Notifications entering each state, by channel", labels=["channel", "state"]
+        )
+        for key, value in sorted(stats.items()):
+            if key.startswith("notifications_"):
+                channel, _, state = key.removeprefix("notifications_").partition("_")
+                family.add_metric([channel, state], value)
+        return family
+
+    def _queue(self) -> Iterator[Metric]:
+        """Depth, failed and scheduled jobs, the oldest queued job's age, and live workers."""
+        queue = self.services.queue
+        yield GaugeMetricFamily("notifier_queue_depth", "Jobs waiting to run", value=queue.count)
+        yield GaugeMetricFamily(
+            "notifier_failed_jobs", "Jobs in the failed list", value=queue.failed_job_registry.count
+        )
+        scheduled = queue.scheduled_job_registry.count
+        yield GaugeMetricFamily("notifier_scheduled_jobs", "Jobs waiting for a retry", value=scheduled)
+        yield GaugeMetricFamily(
+            "notifier_oldest_queued_job_age_seconds", "Age of the next job", value=oldest_age(queue)
+        )
+        workers = Worker.count(connection=self.services.redis)
+        yield GaugeMetricFamily("notifier_workers", "Registered worker processes", value=workers)
+
+    def _latency(self) -> Metric:
+        """Webhook accepted → provider accepted."""
+        buckets, total = self.services.store.latency()
+        family = HistogramMetricFamily(
+            "notifier_webhook_to_send_seconds", "Time from webhook accepted to message accepted by the provider"
+        )
+        family.add_metric([], buckets=[(bound, float(count)) for bound, count in buckets], sum_value=total)
+        return family
+
+
+def _counter(name: str, doc: str, label: str, stats: dict[str, int], prefix: str) -> Metric:
+    """One labelled counter from the `prefix*` fields of the stats hash."""
+    family = CounterMetricFamily(name, doc, labels=[label])
+    for key, value in sorted(stats.items()):
+        if key.startswith(prefix):
+            family.add_metric([key.removeprefix(prefix)], value)
+    return family
+
+
+def oldest_age(queue) -> float:
+    """Seconds the job at the head of the queue has waited (0 when empty)."""
+    ids = queue.get_job_ids(0, 1)
+    job = Job.fetch(ids[0], connection=queue.connection, serializer=queue.serializer) if ids else None
+    if job is None or job.enqueued_at is None:
+        return 0.0
+    return max(0.0, time.time() - job.enqueued_at.timestamp())
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus exposition format."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(RedisFigures(current_app.extensions["notifier"]))  # type: ignore[arg-type]
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
