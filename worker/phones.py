@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberType
+from phonenumbers import NumberParseException, PhoneNumberType, timezone
 
 # Types that can receive SMS. Chilean and Mexican mobiles are FIXED_LINE_OR_MOBILE, so MOBILE alone is too strict.
 SMS_CAPABLE = frozenset(
@@ -35,6 +35,18 @@ def normalise(raw: object, default_region: str) -> PhoneCheck:
     if phonenumbers.number_type(number) not in SMS_CAPABLE:
         return PhoneCheck(None, "not_mobile")
     return PhoneCheck(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def time_zone(raw: object, default_region: str) -> str:
+    """The recipient's time zone: from their number when it names one, else the default country's main zone."""
+    try:
+        number = phonenumbers.parse(raw, default_region) if isinstance(raw, str) and raw.strip() else None
+    except NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        number = phonenumbers.example_number(default_region)
+    zones = timezone.time_zones_for_number(number) if number is not None else ()
+    return next((z for z in zones if z != "Etc/Unknown"), "UTC")
 
 
 def mask(e164: str | None) -> str:

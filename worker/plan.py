@@ -4,7 +4,9 @@ import contextlib
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rq.exceptions import DuplicateJobError
 
@@ -92,7 +94,7 @@ def _notify(
     for plan in plans:
         nid = notification_id(event["delivery_id"], status, plan.channel)
         if plan.reason is None and context is None:
-            context = template_context(event, delivery, _link(event, services))
+            context = template_context(event, delivery, _link(event, services), services.settings.default_country)
         summary[plan.channel] = _record_and_queue(nid, event_id, event, status, locale, plan, context, services)
     return summary
 
@@ -134,9 +136,21 @@ def _record_and_queue(
     if plan.channel == "sms":
         sms = sms_text.cost(payload["body"])
         s.note(nid, sms_encoding=sms.encoding, sms_segments=sms.segments)
+    release = _after_quiet_hours(status, context, services)
+    if release is not None:
+        s.note(nid, scheduled_for=round(release.timestamp(), 3), reason="quiet_hours")
     with contextlib.suppress(DuplicateJobError):  # queued by an earlier run of this event
-        queueing.enqueue_send(services.queue, services.settings, nid, event["delivery_id"], plan.channel)
-    return "queued"
+        queueing.enqueue_send(services.queue, services.settings, nid, event["delivery_id"], plan.channel, release)
+    return f"scheduled for {release.isoformat(timespec='minutes')} (quiet hours)" if release else "queued"
+
+
+def _after_quiet_hours(status: str, context: dict[str, Any], services: Services) -> datetime | None:
+    """When the rule has quiet hours and it is now inside them where the recipient lives: the window's end."""
+    quiet = services.settings.rules.quiet.get(status)
+    if quiet is None:
+        return None
+    local = datetime.now(ZoneInfo(context["time_zone"]))
+    return quiet.ends_after(local) if quiet.contains(local.time()) else None
 
 
 def render(services: Services, channel: str, status: str, locale: str, to: str, context: dict[str, Any]) -> dict:
@@ -181,7 +195,9 @@ def _link(event: dict[str, str], services: Services) -> TrackingLink:
     return services.shippify.get_tracking_link(event["delivery_id"])
 
 
-def template_context(event: dict[str, str], delivery: dict[str, Any], link: TrackingLink) -> dict[str, Any]:
+def template_context(
+    event: dict[str, str], delivery: dict[str, Any], link: TrackingLink, default_region: str = "EC"
+) -> dict[str, Any]:
     """What templates may use; every key is always present (None when unknown)."""
     recipient = _recipient(delivery)
     name = recipient.get("name") if isinstance(recipient.get("name"), str) else None
@@ -196,4 +212,5 @@ def template_context(event: dict[str, str], delivery: dict[str, Any], link: Trac
         "reason": reason if isinstance(reason, str) and reason.strip() else None,
         "tracking_url": link.url,
         "delivery_id": event["delivery_id"],
+        "time_zone": phones.time_zone(recipient.get("phonenumber"), default_region),
     }

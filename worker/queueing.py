@@ -1,6 +1,7 @@
 """The RQ queue, its JSON serializer and the retry policy every job is enqueued with."""
 
 import random
+from datetime import datetime
 
 import redis
 from rq import Queue, Retry
@@ -60,7 +61,12 @@ def enqueue_process(q: Queue, settings: Settings, event_id: str, delivery_id: st
     return q.enqueue_call(PROCESS_EVENT, args=(event_id,), pipeline=pipeline, **options)
 
 
-def enqueue_send(q: Queue, settings: Settings, notification_id: str, delivery_id: str, channel: str) -> Job:
-    """Queue one channel's send; unique, so a re-run of the event job cannot queue it twice."""
+def enqueue_send(
+    q: Queue, settings: Settings, notification_id: str, delivery_id: str, channel: str, at: datetime | None = None
+) -> Job:
+    """Queue one channel's send (at a given time, after quiet hours); unique, so a re-run cannot queue it twice."""
     options = job_options(settings, send_job_id(notification_id), f"send {channel} for delivery {delivery_id}")
+    if at is not None:
+        options["job_timeout"] = options.pop("timeout")  # enqueue_at spells it the way enqueue does
+        return q.enqueue_at(at, SEND_NOTIFICATION, notification_id, unique=True, **options)
     return q.enqueue_call(SEND_NOTIFICATION, args=(notification_id,), unique=True, **options)

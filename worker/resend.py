@@ -106,7 +106,11 @@ def resend(services: Services, key: str, request: ResendRequest, actor: str, cap
     locale = resolve_locale(delivery.get("cityLang") or hints.get("locale_hint"), services.settings.default_locale)
     status = _status(delivery, channels, locale, services)
     context = (
-        plan.template_context(hints, delivery, services.shippify.get_tracking_link(delivery_id)) if sendable else {}
+        plan.template_context(
+            hints, delivery, services.shippify.get_tracking_link(delivery_id), services.settings.default_country
+        )
+        if sendable
+        else {}
     )
     if sendable and not limiter.hit(item, "delivery", delivery_id):
         raise ResendLimited(cap, _retry_after(limiter, item, delivery_id))

@@ -1,8 +1,10 @@
 """Which statuses notify the recipient, on which channels: built-in defaults, overridable by a TOML file."""
 
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from worker import statuses
@@ -26,11 +28,43 @@ class RulesError(ValueError):
     """The rules file cannot be used as it is; the message says what to fix."""
 
 
+QUIET_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A daily window, in the recipient's local time, in which a rule's messages wait (e.g. 21:00-08:00)."""
+
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> "QuietHours":
+        """`HH:MM-HH:MM`; the window may cross midnight."""
+        found = QUIET_PATTERN.match(text.strip())
+        if not found:
+            raise ValueError(text)
+        h1, m1, h2, m2 = (int(g) for g in found.groups())
+        return cls(time(h1, m1), time(h2, m2))
+
+    def contains(self, moment: time) -> bool:
+        """Whether a local time falls inside the window."""
+        if self.start <= self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+    def ends_after(self, local: datetime) -> datetime:
+        """The first end of the window after `local` (an aware datetime in the recipient's zone)."""
+        end = local.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
+        return end if end > local else end + timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class Rules:
-    """A status → channels table."""
+    """A status → channels table, and the quiet hours of the rules that have them."""
 
     table: Mapping[str, tuple[str, ...]]
+    quiet: Mapping[str, QuietHours] = field(default_factory=dict)
 
     def channels_for(self, status: str | None) -> tuple[str, ...]:
         """Channels to notify on for `status`; empty when the status has no rule."""
@@ -49,7 +83,21 @@ def load(path: str | None) -> Rules:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(f"NOTIFY_RULES: cannot read {path}: {exc}") from None
-    return Rules(parse(data, path))
+    return Rules(parse(data, path), parse_quiet(data, path))
+
+
+def parse_quiet(data: Mapping[str, object], source: str = "rules") -> dict[str, QuietHours]:
+    """The optional `quiet_hours = "21:00-08:00"` of each rule."""
+    quiet: dict[str, QuietHours] = {}
+    for status, rule in data.items():
+        window = rule.get("quiet_hours") if isinstance(rule, dict) else None
+        if window is None:
+            continue
+        try:
+            quiet[status] = QuietHours.parse(str(window))
+        except ValueError:
+            raise RulesError(f'NOTIFY_RULES ({source}): [{status}] quiet_hours must look like "21:00-08:00"') from None
+    return quiet
 
 
 def parse(data: Mapping[str, object], source: str = "rules") -> dict[str, tuple[str, ...]]:

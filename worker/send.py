@@ -7,6 +7,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
+from worker import statuses
 from worker.errors import AmbiguousSend, PermanentError, RecipientRejected, TransientError
 from worker.services import Services
 
@@ -31,6 +32,9 @@ def send_notification(notification_id: str, services: Services) -> str:
     if record["channel"] == "sms" and s.is_opted_out(payload["to"]):
         s.close(notification_id, "suppressed", reason="opted_out")
         return "suppressed"
+    if record.get("scheduled_for") and _moved_on(record, services):
+        s.close(notification_id, "skipped", reason="moved_on", error="the delivery changed status during quiet hours")
+        return "skipped"
     if not s.claim(notification_id):
         return s.notification(notification_id).get("state", "gone")
     return _deliver(notification_id, record, payload, services)
@@ -81,6 +85,12 @@ def _call_provider(
     started = lambda: services.store.note(notification_id, data_started_at=round(time.time(), 3))  # noqa: E731
     services.mailer.send(message, before_data=started)
     return message["Message-ID"], "sent", None
+
+
+def _moved_on(record: dict[str, str], services: Services) -> bool:
+    """A message held back by quiet hours goes out only if the delivery is still where the message says."""
+    current = statuses.normalise(services.shippify.get_delivery(record["delivery_id"]).get("_status"))
+    return current is not None and current != record["status"]
 
 
 def _observe_latency(record: dict[str, str], services: Services) -> None:
