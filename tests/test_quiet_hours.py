@@ -78,8 +78,10 @@ def test_outside_the_window_the_sms_goes_at_once(quiet_rules, sandbox, post_webh
 
 @pytest.mark.parametrize(
     ("text", "inside", "outside"),
-    [("21:00-08:00", ["21:00", "23:59", "00:00", "07:59"], ["08:00", "12:00", "20:59"]),
-     ("13:00-14:00", ["13:00", "13:59"], ["12:59", "14:00"])],
+    [
+        ("21:00-08:00", ["21:00", "23:59", "00:00", "07:59"], ["08:00", "12:00", "20:59"]),
+        ("13:00-14:00", ["13:00", "13:59"], ["12:59", "14:00"]),
+    ],
 )
 def test_windows_may_cross_midnight(text, inside, outside):
     quiet = QuietHours.parse(text)

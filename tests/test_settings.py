@@ -84,7 +84,10 @@ def test_twilio_is_not_required_when_no_rule_sends_sms(tmp_path):
         ('[teleported]\nchannels = ["sms"]\n', "[teleported] is not a Shippify status"),
         ('[completed]\nchannels = ["fax"]\n', '[completed] needs channels = a list of "sms" and/or "email"'),
         ("[completed\n", "cannot read"),
-        ('[completed]\nchannels = ["email"]\nquiet_hours = "late"\n', '[completed] quiet_hours must look like "21:00-08:00"'),
+        (
+            '[completed]\nchannels = ["email"]\nquiet_hours = "late"\n',
+            '[completed] quiet_hours must look like "21:00-08:00"',
+        ),
     ],
 )
 def test_bad_rules_file_is_explained(tmp_path, text, words):
