@@ -44,7 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, default=50.0, help="added to every upstream call (50)")
     parser.add_argument("--max-seconds", type=float, default=35.0, help="time budget for posting, per mode (35)")
     parser.add_argument(
-        "--mode", choices=("simple", "fork", "both"), default="both", help="worker kind: --simple, forking, both"
+        "--mode", choices=("simple", "fork", "both"), default="both", help="worker kind: in-process (the default), --fork, both"
     )
     parser.add_argument("--json", action="store_true", help="also print one machine-readable line per mode")
     return parser.parse_args(argv)
@@ -71,7 +71,7 @@ def seed(sb: Sandbox, ids: list[str]) -> dict[str, str]:
 
 
 def start_workers(args: argparse.Namespace, simple: bool, env: dict[str, str], log: Path) -> list[subprocess.Popen]:
-    command = [common.PYTHON, "-m", "worker", *(["--simple"] if simple else [])]
+    command = [common.PYTHON, "-m", "worker", *([] if simple else ["--fork"])]
     with log.open("ab") as out:
         return [
             subprocess.Popen([*command, "--name", f"bench-{i}"], cwd=common.ROOT, env=env, stdout=out, stderr=out)

@@ -100,7 +100,7 @@ def verdict(ratio: float, target: float, at_least: bool) -> str:
 
 def throughput_lines(run: Run, f: dict[str, Any]) -> list[str]:
     per_event = CALLS_PER_EVENT * run.latency
-    worker = "python -m worker --simple" if run.mode == "simple" else "python -m worker (forking, as the Procfile)"
+    worker = "python -m worker (as the Procfile)" if run.mode == "simple" else "python -m worker --fork"
     capped = f" (time budget {run.budget:g} s reached)" if len(run.ids) < run.planned else ""
     rate = f["messages_per_s"] / f["limit_messages_per_s"]
     return [

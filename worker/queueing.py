@@ -11,7 +11,9 @@ from rq.serializers import JSONSerializer
 from worker.settings import Settings
 
 QUEUE_NAME = "notify"
-JOB_TIMEOUT = 60  # bounds a stuck job; every outside call inside has its own, shorter, timeout
+# Bounds a stuck job (every outside call inside has its own timeout; a job makes at most two in a row). A killed
+# worker's job is retried once its heartbeat (this + 60 s) expires.
+JOB_TIMEOUT = 30
 RESULT_TTL = 60  # the notification record is the lasting account; RQ's own copy is kept briefly
 BACKOFF_FACTOR = 3
 BACKOFF_CAP = 900.0
