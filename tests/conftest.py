@@ -156,6 +156,15 @@ def spawn_worker(settings: Settings, env: dict[str, str], tmp_path):
         process.wait(timeout=10)
 
 
+def free_port() -> int:
+    """A local port nothing listens on (for a server to start on, or for a connection to be refused)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def wait_for(predicate, timeout: float, interval: float = 0.2) -> bool:
     """Poll until `predicate()` is true; False when `timeout` seconds pass first."""
     import time

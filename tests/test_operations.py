@@ -3,7 +3,6 @@
 import io
 import logging
 import re
-import socket
 import threading
 
 import pytest
@@ -12,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rq import SimpleWorker
 from werkzeug.serving import make_server
 
-from tests.conftest import WEBHOOK_TOKEN, wait_for
+from tests.conftest import WEBHOOK_TOKEN, free_port, wait_for
 from web import create_app
 from web.cli import doctor
 from worker import logs, reporting
@@ -32,12 +31,6 @@ def served_app(app):
 
 def run_doctor(env: dict[str, str], **changes: str):
     return CliRunner().invoke(doctor, env={**env, **changes}, catch_exceptions=False)
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_doctor_passes_against_the_sandbox(env, served_app):
@@ -61,7 +54,7 @@ def test_doctor_passes_against_the_sandbox(env, served_app):
     ],
 )
 def test_doctor_names_each_failure(env, served_app, change, line):
-    port = str(closed_port())
+    port = str(free_port())
     result = run_doctor(env, **{"PUBLIC_BASE_URL": served_app, **{k: v.format(port=port) for k, v in change.items()}})
     assert result.exit_code == 1
     assert line in result.output
@@ -83,7 +76,7 @@ def test_doctor_lists_every_settings_problem(env):
 
 
 def test_healthz_answers_even_without_redis(env):
-    client = create_app(Settings.from_env({**env, "REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0"})).test_client()
+    client = create_app(Settings.from_env({**env, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})).test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.get_json()["checks"]["redis"] == "unreachable"
