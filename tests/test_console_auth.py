@@ -6,7 +6,14 @@ import pytest
 
 from tests.conftest import STAFF_PASSWORD
 
-PLACEHOLDERS = {"delivery_id": "t-1", "job_id": "job-1", "username": "someone", "action": "requeue"}
+PLACEHOLDERS = {
+    "delivery_id": "t-1",
+    "job_id": "job-1",
+    "username": "someone",
+    "action": "requeue",
+    "locale": "es",
+    "status": "completed",
+}
 
 
 def console_routes(app):

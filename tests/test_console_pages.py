@@ -147,3 +147,58 @@ def test_translations_are_complete_and_compiled(locale):
     wanted = {m.id for m in template if m.id}
     assert wanted <= {m.id for m in po if m.id and m.string}, "translate the new messages (see babel.cfg)"
     assert {m.id: m.string for m in po if m.id} == {m.id: m.string for m in mo if m.id}, "run pybabel compile"
+
+
+SAMPLE_SMS = "Farmacias del Puerto: Guadalupe-Concepcion, tu pedido va en camino. Siguelo: https://api.shippify.co/"
+
+
+@pytest.mark.parametrize("role", ["support", "admin"])
+def test_messages_page_shows_every_sms_and_email(client, sign_in, role):
+    page = sign_in(client, role=role).get("/console/messages").text
+    assert 'href="/console/messages">Messages</a>' in page
+    assert f'<p class="sms-text">{SAMPLE_SMS}track/t-demo-00127?token=ThegDpp8VhtbAVw1y7NjSZ&amp;ref=server</p>' in page
+    assert "159 characters<br>GSM-7<br>" in page and "Segments: 2" in page
+    assert "Subject: <strong>Padaria São Benedito: seu pedido foi entregue</strong>" in page
+    assert page.count('/email">View email</a>') == 18 and 'class="over"' not in page
+
+
+def test_messages_page_marks_an_sms_over_budget(staff_client, tmp_path):
+    from worker.messages import Renderer
+
+    (tmp_path / "en" / "at_dropoff").mkdir(parents=True)
+    (tmp_path / "en" / "at_dropoff" / "sms.txt").write_text("{{ merchant }}: " + "x" * 60 + " {{ tracking_url }}")
+    staff_client.application.extensions["notifier"].renderer = Renderer(tmp_path)
+    page = staff_client.get("/console/messages").text
+    assert '<tr class="over">' in page and "Over budget (max. 1)" in page
+
+
+def test_email_preview_is_a_sandboxed_iframe_of_a_page_that_cannot_run_anything(staff_client):
+    page = staff_client.get("/console/messages/pt/going_to_dropoff/email").text
+    assert '<iframe class="email-preview" sandbox src="/console/messages/pt/going_to_dropoff/email.html"' in page
+    assert "<h1>Padaria São Benedito: seu pedido está a caminho</h1>" in page and "Olá, Maria-José-Conceição," in page
+    html = staff_client.get("/console/messages/pt/going_to_dropoff/email.html")
+    policy = html.headers["Content-Security-Policy"]
+    assert html.mimetype == "text/html" and '<html lang="pt">' in html.text
+    assert policy.startswith("default-src 'none';") and policy.endswith("; sandbox")
+    assert "script" not in policy and "frame-ancestors 'self'" in policy
+    assert html.headers["X-Frame-Options"] == "SAMEORIGIN" and html.headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/console/messages/fr/completed/email", "/console/messages/es/deleted/email.html", "/console/messages/es/x"],
+)
+def test_unknown_message_preview_is_404(staff_client, path):
+    assert staff_client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/console/messages", "/console/messages/es/completed/email.html"])
+def test_message_preview_needs_sign_in(client, path):
+    assert client.get(path).status_code == 302
+
+
+def test_spanish_messages_page(staff_client, csrf_token):
+    token = csrf_token(staff_client, "/console/")
+    staff_client.post("/console/language", data={"lang": "es", "next": "/console/", "csrf_token": token})
+    page = staff_client.get("/console/messages").text
+    assert "<h1>Mensajes</h1>" in page and "159 caracteres" in page and "Ver email" in page

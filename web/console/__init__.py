@@ -1,15 +1,13 @@
 """The support console: login, find a delivery, its timeline, resend; admins also see failed jobs and staff.
 
 `init_app` wires the extensions it needs: CSRF on every form (Flask-WTF), login throttling in Redis
-(Flask-Limiter), console text in es/pt/en (Flask-Babel), signed session cookies and security headers.
+(the `limits` library), console text in es/pt/en (Flask-Babel), signed session cookies and security headers.
 """
 
 from datetime import timedelta
 
 from flask import Flask, Response, request, session
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 from worker.services import Services
@@ -43,14 +41,12 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_SSL_STRICT=False,
     )
     _csrf(app)
-    app.extensions["console_limiter"] = _limiter(app, services)
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.after_request(security_headers)
 
-    from web.console import admin, auth, base, views  # noqa: F401 - importing them adds their routes to base.bp
+    from web.console import admin, auth, base, messages, views  # noqa: F401 - importing them adds their routes to base.bp
 
     app.register_blueprint(base.bp)
-    auth.throttle(app.extensions["console_limiter"], app)
 
 
 def _csrf(app: Flask) -> None:
@@ -61,25 +57,6 @@ def _csrf(app: Flask) -> None:
     for blueprint in (webhooks.bp, twilio_hooks.bp, health.bp, api.bp):
         csrf.exempt(blueprint)
     app.extensions["console_csrf"] = csrf
-
-
-def _limiter(app: Flask, services: Services) -> Limiter:
-    """Counters in our Redis (through our connection pool), so every web process shares them; machine endpoints
-    are exempt, so that the webhook's hot path pays nothing for the console's login throttling."""
-    from web import health, metrics, twilio_hooks, webhooks
-
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        storage_uri="redis://",
-        storage_options={"connection_pool": services.redis.connection_pool},  # type: ignore[dict-item]
-        key_prefix="ntf:limiter",
-        strategy="moving-window",
-        headers_enabled=False,
-    )
-    for blueprint in (webhooks.bp, twilio_hooks.bp, health.bp, metrics.bp):
-        limiter.exempt(blueprint)
-    return limiter
 
 
 def select_locale() -> str:

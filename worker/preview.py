@@ -1,0 +1,132 @@
+"""Every message template rendered with realistic worst-case data: SMS cost and email rendering, before any send."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import TemplateError
+
+from worker import sms_text
+from worker.messages import Email, Renderer
+from worker.plan import template_context
+from worker.rules import DEFAULT_RULES
+from worker.settings import LOCALES, Settings
+from worker.shippify import TrackingLink
+
+# As long as Shippify's real links (82 characters); first names and merchants of 20, with the letters that cost most.
+SAMPLE_LINK = "https://api.shippify.co/track/t-demo-00127?token=ThegDpp8VhtbAVw1y7NjSZ&ref=server"
+SAMPLE_DELIVERY = "t-demo-00127"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One locale's recipient, merchant and issue reason."""
+
+    name: str
+    merchant: str
+    reason: str
+
+
+SAMPLES = {
+    "es": Sample("Guadalupe-Concepción Bolaños Peñaherrera", "Farmacias del Puerto", "Dirección no encontrada"),
+    "pt": Sample("Maria-José-Conceição Gonçalves", "Padaria São Benedito", "Endereço não encontrado"),
+    "en": Sample("Christopher-Jonathan O'Sullivan", "Hudson Hardware Shop", "Address not found"),
+}
+DEFAULT_FOLD_LOCALES = Settings().sms_fold_locales  # SMS_FOLD_LOCALES when it is not set
+SMS_BUDGETS = {"hold_by_courier": 2}  # it carries the issue reason; every other SMS must fit one segment
+CHANNELS = ("sms", "email")
+UNITS = {sms_text.GSM7: (160, 153), sms_text.UCS2: (70, 67)}  # one message alone, each part of a longer one
+
+
+@dataclass(frozen=True)
+class Row:
+    """One rendered message: the SMS as it would be sent, or an email (its subject in `text`)."""
+
+    status: str
+    locale: str
+    channel: str
+    text: str
+    cost: sms_text.SmsCost | None = None
+    budget: int | None = None
+    email: Email | None = None
+    error: str | None = None
+
+    @property
+    def over_budget(self) -> bool:
+        """An SMS that costs more segments than its status allows."""
+        return self.cost is not None and self.budget is not None and self.cost.segments > self.budget
+
+    @property
+    def allowed_units(self) -> int | None:
+        """Septets (GSM-7) or UTF-16 units the budget holds in this SMS's encoding: 160 for one GSM-7 segment."""
+        if self.cost is None or self.budget is None:
+            return None
+        single, per_part = UNITS[self.cost.encoding]
+        return single if self.budget == 1 else per_part * self.budget
+
+
+def sms_budget(status: str) -> int:
+    """Segments an SMS of this status may cost."""
+    return SMS_BUDGETS.get(status, 1)
+
+
+def sample_context(locale: str, link: str = SAMPLE_LINK) -> dict[str, Any]:
+    """What a template sees for the sample delivery, built like a real send builds it."""
+    sample = SAMPLES.get(locale, SAMPLES["en"])
+    delivery = {
+        "recipient": {"name": sample.name},
+        "company": sample.merchant,
+        "referenceId": "PO-00012",
+        "reasonText": sample.reason,
+    }
+    return template_context({"delivery_id": SAMPLE_DELIVERY}, delivery, TrackingLink(link))
+
+
+def template_statuses(renderer: Renderer) -> list[str]:
+    """The default rules' statuses first, then any other status someone wrote templates for."""
+    found = {name.split("/")[1] for name in renderer.env.list_templates() if name.count("/") == 2}
+    return [*DEFAULT_RULES, *sorted(found - set(DEFAULT_RULES))]
+
+
+def render_sms(renderer: Renderer, status: str, locale: str, fold_locales: Iterable[str] = DEFAULT_FOLD_LOCALES) -> Row:
+    """The SMS folded as a send would fold it, with its cost against the status's budget."""
+    chosen = set(fold_locales)
+    folding = {code: code in chosen for code in LOCALES}
+    text = sms_text.fold_for_locale(renderer.sms(status, locale, sample_context(locale)), locale, folding)
+    return Row(status, locale, "sms", text, cost=sms_text.cost(text), budget=sms_budget(status))
+
+
+def render_email(renderer: Renderer, status: str, locale: str) -> Row:
+    """The email's three parts; the row's text is its subject."""
+    email = renderer.email(status, locale, sample_context(locale))
+    return Row(status, locale, "email", email.subject, email=email)
+
+
+def render(
+    renderer: Renderer, status: str, locale: str, channel: str, fold_locales: Iterable[str] = DEFAULT_FOLD_LOCALES
+) -> Row:
+    """One channel's message; a template that does not render gives a row with the error instead of raising."""
+    try:
+        if channel == "sms":
+            return render_sms(renderer, status, locale, fold_locales)
+        return render_email(renderer, status, locale)
+    except TemplateError as exc:
+        return Row(status, locale, channel, "", error=f"{type(exc).__name__}: {exc}")
+
+
+def preview(
+    renderer: Renderer | None = None,
+    statuses: Iterable[str] | None = None,
+    locales: Iterable[str] = LOCALES,
+    fold_locales: Iterable[str] = DEFAULT_FOLD_LOCALES,
+) -> list[Row]:
+    """Every existing template of `statuses` × `locales` × SMS and email, in that order."""
+    renderer = renderer or Renderer()
+    fold_locales = tuple(fold_locales)
+    rows = []
+    for status in statuses or template_statuses(renderer):
+        for locale in locales:
+            for channel in CHANNELS:
+                if not renderer.missing(status, locale, channel):
+                    rows.append(render(renderer, status, locale, channel, fold_locales))
+    return rows
