@@ -3,7 +3,7 @@
 import hmac
 import json
 import logging
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
@@ -103,9 +103,20 @@ def _fields(data: dict[str, Any]) -> resend.ResendRequest:
     texts = {}
     for name in ("phone", "email", "reason"):
         value = data.get(name)
-        if value is not None and not isinstance(value, str):
-            problems[name] = "a string"
-        texts[name] = value if isinstance(value, str) else ""
+        if value is not None and not _is_text(value):
+            problems[name] = "a string of Unicode text"
+        texts[name] = value if _is_text(value) else ""
     if problems:
         raise resend.InvalidResend(problems)
     return resend.ResendRequest(channels=tuple(channels), **texts)
+
+
+def _is_text(value: object) -> TypeGuard[str]:
+    """A string Redis can store: JSON escapes such as "\\ud800" decode to lone surrogates, which UTF-8 cannot hold."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -69,14 +69,17 @@ def parse(body: bytes, url_status: str | None) -> IncomingEvent:
 
 
 def _delivery_id(data: dict[str, Any]) -> str:
-    """`id` (legacy bodies: `orderId`), a non-empty printable string of at most 128 characters."""
+    """`id` (legacy bodies: `orderId`), a non-empty printable string of at most 128 characters; not "." or ".."
+    (they would be path segments when the worker asks Shippify for the delivery)."""
     raw = data.get("id", data.get("orderId"))
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidWebhook("missing_id", 'the body needs "id": the Shippify delivery id, a string')
-    if len(raw) > MAX_ID_LENGTH or not raw.isprintable():
-        raise InvalidWebhook("invalid_id", f'"id" must be printable and at most {MAX_ID_LENGTH} characters')
+    if len(raw) > MAX_ID_LENGTH or not raw.isprintable() or raw.strip() in (".", ".."):
+        raise InvalidWebhook(
+            "invalid_id", f'"id" must be a printable delivery id of at most {MAX_ID_LENGTH} characters'
+        )
     return raw.strip()
 
 
@@ -95,8 +98,10 @@ def _status(data: dict[str, Any], url_status: str | None) -> tuple[str | None, s
 
 
 def _short(value: object) -> str:
-    """A small string hint, or nothing."""
-    return value.strip()[:MAX_HINT_LENGTH] if isinstance(value, str) else ""
+    """A small string hint, or nothing; JSON's lone surrogates ("\\ud800") become "?", as Redis needs UTF-8."""
+    if not isinstance(value, str):
+        return ""
+    return value.strip()[:MAX_HINT_LENGTH].encode("utf-8", "replace").decode("utf-8")
 
 
 def _tracking_url(value: object) -> str:
