@@ -44,7 +44,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, default=50.0, help="added to every upstream call (50)")
     parser.add_argument("--max-seconds", type=float, default=35.0, help="time budget for posting, per mode (35)")
     parser.add_argument(
-        "--mode", choices=("simple", "fork", "both"), default="both", help="worker kind: in-process (the default), --fork, both"
+        "--mode",
+        choices=("simple", "fork", "both"),
+        default="both",
+        help="worker kind: in-process (the default), --fork, both",
     )
     parser.add_argument("--json", action="store_true", help="also print one machine-readable line per mode")
     return parser.parse_args(argv)

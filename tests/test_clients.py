@@ -167,3 +167,12 @@ def test_smtp_require_starttls_refuses_a_server_without_it(sandbox):
 def test_smtp_url_forms(url, expected):
     t = SmtpTarget.parse(url)
     assert (t.host, t.port, t.implicit_tls, t.require_starttls, t.username, t.password) == expected
+
+
+@pytest.mark.parametrize("delivery_id", [".", "..", " .. "])
+def test_dot_segments_never_reach_shippify(sandbox, shippify, delivery_id):
+    with pytest.raises(UnknownDelivery):
+        shippify.get_delivery(delivery_id)
+    with pytest.raises(UnknownDelivery):
+        shippify.get_tracking_link(delivery_id)
+    assert sandbox.shippify_calls == []

@@ -210,3 +210,18 @@ def test_unknown_delivery_fails_the_job_with_a_readable_reason(sandbox, post_web
     (job_id,) = services.queue.failed_job_registry.get_job_ids()
     assert "does not know delivery t-nobody" in services.queue.fetch_job(job_id).latest_result().exc_string
     assert services.store.events("t-nobody")[0]["outcome"] == "failed"
+
+
+def test_link_shortening_is_asked_of_twilio_when_on(sandbox, post_webhook, work, monkeypatch):
+    monkeypatch.setenv("TWILIO_MESSAGING_SERVICE_SID", "MG" + "0" * 32)
+    monkeypatch.setenv("TWILIO_SHORTEN_URLS", "true")
+    deliver(sandbox, post_webhook, work, email=None)
+    assert sandbox.sms[0]["params"]["ShortenUrls"] == "true"
+    assert sandbox.sms[0]["messaging_service_sid"] == "MG" + "0" * 32
+
+
+def test_a_body_link_to_another_host_is_ignored_for_shippifys_own(sandbox, post_webhook, work):
+    body = {"id": "t-shiinc-27946", "trackingUrl": "https://evil.example/track/t-shiinc-27946?token=phish"}
+    deliver(sandbox, post_webhook, work, body=body, email=None)
+    assert sandbox.sms[0]["body"].endswith(token_link(sandbox, "t-shiinc-27946"))
+    assert "evil.example" not in sandbox.sms[0]["body"]

@@ -61,6 +61,8 @@ def test_empty_environment_names_every_required_variable_in_one_message():
         ("SECRET_KEY", "short", "SECRET_KEY must be a random value"),
         ("API_TOKENS", "helpdesk", "name:token pairs"),
         ("NOTIFY_RULES", "/nonexistent/rules.toml", "cannot read"),
+        ("TWILIO_SHORTEN_URLS", "true", "TWILIO_SHORTEN_URLS=true needs TWILIO_MESSAGING_SERVICE_SID"),
+        ("TWILIO_SHORTEN_URLS", "maybe", "TWILIO_SHORTEN_URLS='maybe' must be true or false"),
     ],
 )
 def test_malformed_settings_are_named_with_the_fix(name, value, words):

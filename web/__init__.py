@@ -24,7 +24,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.extensions["notifier"] = Services.from_settings(settings)
 
-    from web import errors, health, metrics, observability, twilio_hooks, webhooks
+    from web import errors, health, metrics, observability, openapi, twilio_hooks, webhooks
 
     observability.init_app(app, settings.sentry_dsn, settings.app_env)
     errors.register(app)
@@ -33,11 +33,13 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
 
-    from web import api, console, console_cli
+    from web import api, console, console_cli, messages_cli
 
     app.register_blueprint(api.bp)
     console.init_app(app)
     console_cli.register(app)
+    messages_cli.register(app)
+    app.register_blueprint(openapi.bp)
     return app
 
 

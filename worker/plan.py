@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from rq.exceptions import DuplicateJobError
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 FALLBACK_MERCHANT = "Shippify"
+SHIPPIFY_HOST = "api.shippify.co"
 
 
 @dataclass(frozen=True)
@@ -189,10 +191,17 @@ def _mask(plan: Plan) -> str:
 
 
 def _link(event: dict[str, str], services: Services) -> TrackingLink:
-    """The body's tracking link when Shippify sent one, else a fresh one from the API."""
-    if event.get("tracking_url"):
-        return TrackingLink(event["tracking_url"])
+    """The body's tracking link when Shippify sent one on its own host, else a fresh one from the API (a webhook
+    sender with a leaked secret must not choose the link a recipient is sent)."""
+    body_link = event.get("tracking_url", "")
+    if body_link and urlsplit(body_link).hostname in _shippify_hosts(services):
+        return TrackingLink(body_link)
     return services.shippify.get_tracking_link(event["delivery_id"])
+
+
+def _shippify_hosts(services: Services) -> set[str | None]:
+    """Hosts whose links the notifier trusts: Shippify's, and the API it is configured with."""
+    return {SHIPPIFY_HOST, urlsplit(services.settings.shippify_api_url).hostname}
 
 
 def template_context(

@@ -121,7 +121,9 @@ def _settle_interrupted(notification_id: str, record: dict[str, str], services: 
     payload = s.outbox(notification_id)
     if record["channel"] == "sms" and services.sms is not None and payload:
         since = datetime.fromtimestamp(float(record.get("claimed_at", 0)) - LOOKUP_SLACK_SECONDS, UTC)
-        found = services.sms.find_sent(payload["to"], payload["body"], since)
+        found = services.sms.find_sent(
+            payload["to"], payload["body"], since, taken=lambda sid: bool(s.by_provider_id(sid))
+        )
         if found is not None:
             s.advance(notification_id, found.status, provider_id=found.sid, error="", settled_by="lookup")
             s.index_provider_id(found.sid, notification_id)

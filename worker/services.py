@@ -61,6 +61,7 @@ def _sms(settings: Settings) -> TwilioSms | None:
         messaging_service_sid=settings.twilio_messaging_service_sid,
         api_url=settings.twilio_api_url,
         timeout=settings.http_timeout,
+        shorten_urls=settings.twilio_shorten_urls,
     )
 
 

@@ -41,6 +41,7 @@ class Settings:
     twilio_auth_token: str = field(default="", repr=False)
     twilio_from: str = ""
     twilio_messaging_service_sid: str = ""
+    twilio_shorten_urls: bool = False
     twilio_api_url: str = TWILIO_API_URL
     smtp_url: str = field(default="", repr=False)
     mail_from: str = ""
@@ -146,6 +147,7 @@ class _Reader:
             twilio_auth_token=self.text("TWILIO_AUTH_TOKEN"),
             twilio_from=self.text("TWILIO_FROM"),
             twilio_messaging_service_sid=self.text("TWILIO_MESSAGING_SERVICE_SID"),
+            twilio_shorten_urls=self.boolean("TWILIO_SHORTEN_URLS", False),
             twilio_api_url=self.url("TWILIO_API_URL", TWILIO_API_URL, ("https", "http")),
             smtp_url=self.url("SMTP_URL", "", ("smtp", "smtps")),
             mail_from=self.text("MAIL_FROM"),
@@ -181,6 +183,11 @@ class _Reader:
             self.require(TWILIO_ACCOUNT_SID=v["twilio_account_sid"], TWILIO_AUTH_TOKEN=v["twilio_auth_token"])
             if not (v["twilio_from"] or v["twilio_messaging_service_sid"]):
                 self.problems.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required (the SMS sender)")
+        if v["twilio_shorten_urls"] and not v["twilio_messaging_service_sid"]:
+            self.problems.append(
+                "TWILIO_SHORTEN_URLS=true needs TWILIO_MESSAGING_SERVICE_SID: Twilio shortens links only in messages"
+                " sent through a Messaging Service with Link Shortening set up (a verified domain)"
+            )
         if rules.uses("email"):
             self.require(SMTP_URL=v["smtp_url"], MAIL_FROM=v["mail_from"])
         if not dev:
@@ -207,6 +214,18 @@ class _Reader:
                 continue
             pairs[name.strip()] = token.strip()
         return pairs
+
+    def boolean(self, name: str, default: bool) -> bool:
+        """true/false (also 1/0, yes/no, on/off); anything else is named as a problem."""
+        raw = self.text(name).lower()
+        if not raw:
+            return default
+        if raw in ("true", "1", "yes", "on"):
+            return True
+        if raw in ("false", "0", "no", "off"):
+            return False
+        self.problems.append(f"{name}={raw!r} must be true or false")
+        return default
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         """A setting limited to `allowed` values."""

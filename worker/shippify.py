@@ -31,11 +31,11 @@ class ShippifyClient:
 
     def get_delivery(self, delivery_id: str) -> dict[str, Any]:
         """`GET /v1/deliveries/{id}/complete`: recipient, status, merchant, reference."""
-        return self._get(f"/v1/deliveries/{quote(delivery_id, safe='')}/complete", delivery_id)
+        return self._get(f"/v1/deliveries/{_segment(delivery_id)}/complete", delivery_id)
 
     def get_tracking_link(self, delivery_id: str) -> TrackingLink:
         """`GET /v1/deliveries/token/{id}`: a link bound to the recipient."""
-        body = self._get(f"/v1/deliveries/token/{quote(delivery_id, safe='')}", delivery_id)
+        body = self._get(f"/v1/deliveries/token/{_segment(delivery_id)}", delivery_id)
         url = body.get("url")
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             raise TransientError(f"Shippify answered the tracking link of {delivery_id} without a usable url")
@@ -79,3 +79,10 @@ class ShippifyClient:
         if status in (408, 425, 429) or status >= 500:
             raise TransientError(f"Shippify answered HTTP {status}")
         raise PermanentError(f"Shippify answered HTTP {status} for delivery {delivery_id}")
+
+
+def _segment(delivery_id: str) -> str:
+    """One path segment; "." and ".." would resolve to another endpoint, so no delivery has them."""
+    if delivery_id.strip() in ("", ".", ".."):
+        raise UnknownDelivery(f"Shippify does not know delivery {delivery_id}")
+    return quote(delivery_id, safe="")

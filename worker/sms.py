@@ -2,8 +2,10 @@
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -12,6 +14,7 @@ from twilio.rest import Client
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from worker.errors import AmbiguousSend, ConfigurationError, PermanentError, RecipientRejected, TransientError
+from worker.sms_text import URL
 
 # The SDK logs request URLs and query strings (phone numbers) at INFO: keep it quiet.
 _http_log = logging.getLogger("worker.sms.http")
@@ -55,16 +58,21 @@ class TwilioSms:
         messaging_service_sid: str = "",
         api_url: str = "",
         timeout: float = 10.0,
+        shorten_urls: bool = False,
     ) -> None:
         http = TwilioHttpClient(timeout=timeout, logger=_http_log)
         self.client = Client(account_sid, auth_token, http_client=http)
         if api_url:
             self.client.api.base_url = api_url.rstrip("/")
         self.sender = {"messaging_service_sid": messaging_service_sid} if messaging_service_sid else {"from_": from_}
+        # Twilio refuses ShortenUrls without a Messaging Service; settings already insist on one.
+        self.shorten_urls = shorten_urls and bool(messaging_service_sid)
 
     def send(self, to: str, body: str, status_callback: str | None = None) -> SentSms:
         """Create the message; a timeout after the request left is ambiguous, never silently retried."""
-        options = dict(self.sender)
+        options: dict[str, Any] = dict(self.sender)
+        if self.shorten_urls:
+            options["shorten_urls"] = True
         if status_callback:
             options["status_callback"] = status_callback
         try:
@@ -78,11 +86,20 @@ class TwilioSms:
         segments = int(message.num_segments) if message.num_segments else None
         return SentSms(sid=str(message.sid), status=str(message.status or "queued"), segments=segments)
 
-    def find_sent(self, to: str, body: str, since: datetime) -> SentSms | None:
-        """The message with this body sent to `to` since `since`, if Twilio has it (settles an ambiguous send)."""
+    def find_sent(
+        self, to: str, body: str, since: datetime, taken: Callable[[str], bool] = lambda sid: False
+    ) -> SentSms | None:
+        """The message with this body created for `to` since `since`, if Twilio has it (settles an ambiguous send).
+
+        Filtered on creation, not on DateSent: a message still waiting in Twilio's queue has no send date yet.
+        `taken` skips messages already recorded for another notification."""
+        matches = same_text if self.shorten_urls else _identical
         try:
-            for message in self.client.messages.list(to=to, date_sent_after=since, limit=50):
-                if message.body == body:
+            for message in self.client.messages.list(to=to, limit=50):
+                created = message.date_created
+                if created is not None and created < since:
+                    continue
+                if matches(message.body, body) and not taken(str(message.sid)):
                     return SentSms(sid=str(message.sid), status=str(message.status), segments=None)
         except TwilioRestException as exc:
             raise classify(exc) from None
@@ -102,6 +119,19 @@ class TwilioSms:
             raise classify(as_rest_exception(exc)) from None
         except requests.RequestException as exc:
             raise classify_network(exc) from None
+
+
+def _identical(sent: str | None, body: str) -> bool:
+    """Without link shortening Twilio keeps the body exactly as sent; the link makes it unique per delivery."""
+    return sent == body
+
+
+def same_text(sent: str | None, body: str) -> bool:
+    """Whether Twilio's copy is our body; with link shortening Twilio stores its short links, so compare the rest
+    (two deliveries to one number with the same text are then told apart only by `taken`)."""
+    if sent == body:
+        return True
+    return sent is not None and URL.sub("<link>", sent) == URL.sub("<link>", body)
 
 
 def as_rest_exception(exc: TwilioException) -> TwilioRestException:

@@ -1,12 +1,11 @@
 """Sign in and out, throttled per account and per address; the language choice."""
 
-from typing import Any
-
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from limits import parse
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter
 from werkzeug.wrappers import Response
 
 from web.console.base import bp, safe_next, services
@@ -17,22 +16,26 @@ ACCOUNT_LIMIT = "5/minute"  # failed sign-ins per username, wherever they come f
 ADDRESS_LIMIT = "20/minute"  # failed sign-ins per client address, whatever the username
 
 
-def account_key() -> str:
-    """The username tried, as accounts are keyed."""
-    return "account:" + staff.normalise_username(request.form.get("username", ""))[:64]
+ACCOUNT = parse(ACCOUNT_LIMIT)
+ADDRESS = parse(ADDRESS_LIMIT)
 
 
-def failed(response: Response) -> bool:
-    """Only attempts that did not sign in count towards the limits."""
-    return response.status_code != 302
+class LoginThrottle:
+    """Failed sign-ins counted in Redis (the `limits` library, moving window), shared by every web process; only
+    the login form pays for it, not the webhooks."""
 
+    def __init__(self, client) -> None:
+        storage = RedisStorage("redis://", connection_pool=client.connection_pool, key_prefix="ntf:login")
+        self.limiter = MovingWindowRateLimiter(storage)
 
-def throttle(limiter: Limiter, app: Flask) -> None:
-    """Wrap the login view of this app with both limits (counters in Redis, shared by every web process)."""
-    view: Any = app.view_functions["console.login"]
-    by_account = limiter.limit(ACCOUNT_LIMIT, key_func=account_key, methods=["POST"], deduct_when=failed)
-    by_address = limiter.limit(ADDRESS_LIMIT, key_func=get_remote_address, methods=["POST"], deduct_when=failed)
-    app.view_functions["console.login"] = by_address(by_account(view))
+    def allows(self, username: str, address: str) -> bool:
+        """Whether another attempt may be checked at all (a throttled account is refused even with the password)."""
+        return self.limiter.test(ACCOUNT, "account", username) and self.limiter.test(ADDRESS, "address", address)
+
+    def failed(self, username: str, address: str) -> None:
+        """Count a wrong password against the account and the address."""
+        self.limiter.hit(ACCOUNT, "account", username)
+        self.limiter.hit(ADDRESS, "address", address)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -43,10 +46,16 @@ def login() -> ResponseReturnValue:
         return redirect(safe_next(form.next.data))
     error = None
     if form.validate_on_submit():
-        account = staff.authenticate(services().redis, form.username.data or "", form.password.data or "")
+        username = staff.normalise_username(form.username.data or "")[:64]
+        address = request.remote_addr or "unknown"
+        throttle = LoginThrottle(services().redis)
+        if not throttle.allows(username, address):
+            abort(429)
+        account = staff.authenticate(services().redis, username, form.password.data or "")
         if account is not None:
             _start_session(account)
             return redirect(safe_next(form.next.data))
+        throttle.failed(username, address)
         error = _("Wrong username or password.")
     return render_template("console/login.html", form=form, error=error)
 

@@ -9,7 +9,6 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -91,7 +90,7 @@ def http_error(exc: HTTPException) -> tuple[str, int, dict[str, str]]:
     headers = {}
     if isinstance(exc, CSRFError):
         text = _("The form expired or did not come from this console. Reload the page and try again.")
-    elif isinstance(exc, RateLimitExceeded):
+    elif code == 429:
         text = _("Too many sign-in attempts for this account or from this address. Wait a minute and try again.")
         headers["Retry-After"] = "60"
     else:
