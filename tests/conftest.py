@@ -101,6 +101,21 @@ def client(app):
 
 
 @pytest.fixture
+def base_url(app) -> Iterator[str]:
+    """The app on a real socket (for a browser, or for settings that must point at it)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
 def work(redis_client: redis.Redis):
     """Run every queued job (and the retries they schedule at once) in this process, like a worker would."""
 

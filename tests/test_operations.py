@@ -3,13 +3,11 @@
 import io
 import logging
 import re
-import threading
 
 import pytest
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 from rq import SimpleWorker
-from werkzeug.serving import make_server
 
 from tests.conftest import WEBHOOK_TOKEN, free_port, wait_for
 from web import create_app
@@ -19,14 +17,9 @@ from worker.settings import Settings
 
 
 @pytest.fixture
-def served_app(app):
+def served_app(base_url):
     """The app on a real socket, so PUBLIC_BASE_URL can point at it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    return base_url
 
 
 def run_doctor(env: dict[str, str], **changes: str):

@@ -5,11 +5,9 @@ check that the sandbox Twilio got it. A screenshot of the delivery page is kept 
 """
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import STAFF_PASSWORD
 
@@ -32,17 +30,6 @@ DELIVERY = "t-shiinc-27946"
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed: apt-get install chromium"
 )
-
-
-@pytest.fixture
-def base_url(app):
-    """The app on a real socket."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ nothing is wider than the screen.
 """
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import STAFF_PASSWORD
 from worker import preview
@@ -70,17 +68,6 @@ def test_email_renders_with_a_visible_button_to_the_tracking_link(tab, status, l
         assert tab.evaluate("document.documentElement.scrollWidth") <= viewport["width"], "wider than the screen"
         tab.screenshot(path=str(SHOTS / f"{locale}-{status}{suffix}.png"), full_page=True)
     assert tab.requests == [], "the email loads something from outside"
-
-
-@pytest.fixture
-def base_url(app):
-    """The app on a real socket."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 def test_console_shows_the_email_in_a_sandboxed_frame(browser, base_url, make_staff):
