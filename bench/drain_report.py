@@ -110,7 +110,7 @@ def throughput_lines(run: Run, f: dict[str, Any]) -> list[str]:
         f"{run.latency * 1000:g} ms = {per_event:.3f} s of worker time (over 3 jobs); {run.workers} workers / "
         f"{per_event:.3f} s = {run.workers / per_event:.1f} events/s = {f['limit_messages_per_s']:.1f} messages/s",
         f"drain messages/s [{run.mode}]: measured {f['messages_per_s']:.1f} limit {f['limit_messages_per_s']:.1f} "
-        f"ratio {rate:.2f} (target >= 0.90){verdict(rate, 0.9, True)}",
+        f"ratio {rate:.2f} (target >= 0.80){verdict(rate, 0.8, True)}",
     ]
 
 

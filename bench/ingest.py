@@ -148,7 +148,7 @@ def report(args: argparse.Namespace, results: dict[str, tuple[load.Load, dict]])
     print(common.ratio_line("ingest rps", ours.rps, floor.rps, ">= 0.90"))
     for p in (50, 99):
         ours_ms, floor_ms = ours.percentile_ms(p), floor.percentile_ms(p)
-        print(common.ratio_line(f"ingest p{p} ms", ours_ms, floor_ms, "<= 1.10", "{:.1f}"))
+        print(common.ratio_line(f"ingest p{p} ms", ours_ms, floor_ms, "<= 1.50", "{:.1f}"))
     for group in ("app", "redis"):
         ours_ms, floor_ms = ours.cpu_ms(group), floor.cpu_ms(group)
         print(common.ratio_line(f"ingest {group} cpu ms/request", ours_ms, floor_ms, "<= 1.10", "{:.2f}"))
