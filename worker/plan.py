@@ -167,7 +167,7 @@ def render(services: Services, channel: str, status: str, locale: str, to: str, 
 
 def destination(channel: str, delivery: dict[str, Any], services: Services) -> Plan:
     """Where this channel would go, or why it cannot."""
-    recipient = _recipient(delivery)
+    recipient = recipient_of(delivery)
     if channel == "sms":
         check = phones.normalise(recipient.get("phonenumber"), services.settings.default_country)
         return Plan("sms", check.e164, check.reason)
@@ -179,7 +179,7 @@ def destination(channel: str, delivery: dict[str, Any], services: Services) -> P
     return Plan("email", address.strip())
 
 
-def _recipient(delivery: dict[str, Any]) -> dict[str, Any]:
+def recipient_of(delivery: dict[str, Any]) -> dict[str, Any]:
     """The delivery's recipient block ({} when Shippify gave none)."""
     recipient = delivery.get("recipient")
     return recipient if isinstance(recipient, dict) else {}
@@ -208,7 +208,7 @@ def template_context(
     event: dict[str, str], delivery: dict[str, Any], link: TrackingLink, default_region: str = "EC"
 ) -> dict[str, Any]:
     """What templates may use; every key is always present (None when unknown)."""
-    recipient = _recipient(delivery)
+    recipient = recipient_of(delivery)
     name = recipient.get("name") if isinstance(recipient.get("name"), str) else None
     merchant = delivery.get("company") if isinstance(delivery.get("company"), str) else None
     reference = delivery.get("referenceId")

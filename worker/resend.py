@@ -19,7 +19,7 @@ from worker import phones, plan, queueing, sms_text, statuses
 from worker.messages import resolve_locale
 from worker.rules import CHANNELS, MAIN_STATUS
 from worker.services import Services
-from worker.store import PREFIX, RECENT_KEY, RECENT_SIZE
+from worker.store import PREFIX, RECENT_KEY, RECENT_SIZE, as_text
 
 log = logging.getLogger(__name__)
 
@@ -286,4 +286,4 @@ def remember(client: redis.Redis, delivery_id: str) -> None:
 
 def recent(client: redis.Redis, limit: int = 20) -> list[str]:
     """The delivery ids with the latest activity, newest first."""
-    return [v.decode() if isinstance(v, bytes) else str(v) for v in client.lrange(RECENT_KEY, 0, limit - 1)]
+    return [as_text(v) for v in client.lrange(RECENT_KEY, 0, limit - 1)]

@@ -8,7 +8,7 @@ from typing import Any
 import redis
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from worker.store import PREFIX, now
+from worker.store import PREFIX, as_text, decode_row, now
 
 ROLES = ("support", "admin")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
@@ -75,7 +75,7 @@ def remove(client: redis.Redis, username: str) -> bool:
 
 def get(client: redis.Redis, username: str) -> Staff | None:
     """The account, or None when there is none."""
-    row = _decode(client.hgetall(staff_key(normalise_username(username))))
+    row = decode_row(client.hgetall(staff_key(normalise_username(username))))
     if not row.get("role"):
         return None
     return Staff(row["username"], row["role"], row.get("created_at", ""))
@@ -83,7 +83,7 @@ def get(client: redis.Redis, username: str) -> Staff | None:
 
 def all_staff(client: redis.Redis) -> list[Staff]:
     """Every account, sorted by username."""
-    names = sorted(_text(n) for n in client.smembers(STAFF_SET))
+    names = sorted(as_text(n) for n in client.smembers(STAFF_SET))
     found = (get(client, name) for name in names)
     return [s for s in found if s is not None]
 
@@ -95,7 +95,7 @@ def authenticate(client: redis.Redis, username: str, password: str) -> Staff | N
     if not stored or len(password) > MAX_PASSWORD_LENGTH:
         check_password_hash(_dummy_hash(), password[:MAX_PASSWORD_LENGTH])
         return None
-    if not check_password_hash(_text(stored), password):
+    if not check_password_hash(as_text(stored), password):
         return None
     return get(client, name)
 
@@ -117,11 +117,3 @@ def _check(username: str, password: str, role: str) -> None:
         problems.append(f"the role must be one of {', '.join(ROLES)}")
     if problems:
         raise StaffError("; ".join(problems))
-
-
-def _decode(row: dict[Any, Any]) -> dict[str, str]:
-    return {_text(k): _text(v) for k, v in row.items()}
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -127,7 +127,7 @@ class Store:
     # events -----------------------------------------------------------------------------------
     def event(self, event_id: str) -> dict[str, str]:
         """One event's fields ({} when expired or unknown)."""
-        return _decode(self.redis.hgetall(event_key(event_id)))
+        return decode_row(self.redis.hgetall(event_key(event_id)))
 
     def close_event(self, event_id: str, outcome: str, detail: str = "", **fields: str) -> None:
         """Record what became of an event and drop the secret link it may have carried."""
@@ -159,7 +159,7 @@ class Store:
 
     def notification(self, notification_id: str) -> dict[str, str]:
         """One notification's fields ({} when unknown)."""
-        return _decode(self.redis.hgetall(notif_key(notification_id)))
+        return decode_row(self.redis.hgetall(notif_key(notification_id)))
 
     def notifications(self, delivery_id: str) -> list[dict[str, str]]:
         """Every notification of a delivery, oldest first, each with its id."""
@@ -168,7 +168,7 @@ class Store:
             for nid in ids:
                 pipe.hgetall(notif_key(nid))
             rows = pipe.execute()
-        return [{"id": nid, **_decode(row)} for nid, row in zip(ids, rows, strict=True) if row]
+        return [{"id": nid, **decode_row(row)} for nid, row in zip(ids, rows, strict=True) if row]
 
     def events(self, delivery_id: str) -> list[dict[str, str]]:
         """Every event of a delivery, oldest first, each with its id."""
@@ -177,11 +177,11 @@ class Store:
             for eid in ids:
                 pipe.hgetall(event_key(eid))
             rows = pipe.execute()
-        return [{"id": eid, **_decode(row)} for eid, row in zip(ids, rows, strict=True) if row]
+        return [{"id": eid, **decode_row(row)} for eid, row in zip(ids, rows, strict=True) if row]
 
     def _timeline_ids(self, delivery_id: str, kind: str) -> list[str]:
         """Ids of one kind ("e:" events, "n:" notifications) on a delivery's timeline."""
-        entries = (_text(entry) for entry in self.redis.lrange(timeline_key(delivery_id), 0, -1))
+        entries = (as_text(entry) for entry in self.redis.lrange(timeline_key(delivery_id), 0, -1))
         return [entry[len(kind) :] for entry in entries if entry.startswith(kind)]
 
     def claim(self, notification_id: str) -> bool:
@@ -202,7 +202,7 @@ class Store:
         if changed:
             channel = self.redis.hget(notif_key(notification_id), "channel")
             if channel:
-                self.redis.hincrby(STATS_KEY, f"notifications_{_text(channel)}_{state}", 1)
+                self.redis.hincrby(STATS_KEY, f"notifications_{as_text(channel)}_{state}", 1)
         return changed
 
     def note(self, notification_id: str, **fields: Any) -> None:
@@ -216,7 +216,7 @@ class Store:
     def by_provider_id(self, provider_id: str) -> str | None:
         """The notification a provider id belongs to."""
         value = self.redis.get(provider_key(provider_id))
-        return _text(value) if value else None
+        return as_text(value) if value else None
 
     def close(self, notification_id: str, state: str, **fields: Any) -> None:
         """End a notification that will not be sent (skipped, suppressed, rejected, uncertain)."""
@@ -227,7 +227,7 @@ class Store:
             pipe.hget(key, "channel")
             channel = pipe.execute()[-1]
         if channel:
-            self.redis.hincrby(STATS_KEY, f"notifications_{_text(channel)}_{state}", 1)
+            self.redis.hincrby(STATS_KEY, f"notifications_{as_text(channel)}_{state}", 1)
 
     # the outbox: what to send, kept apart from the record and deleted once it is sent -------------
     def put_outbox(self, notification_id: str, payload: Mapping[str, str]) -> None:
@@ -239,7 +239,7 @@ class Store:
 
     def outbox(self, notification_id: str) -> dict[str, str]:
         """The payload of a notification still to send ({} once sent or expired)."""
-        return _decode(self.redis.hgetall(outbox_key(notification_id)))
+        return decode_row(self.redis.hgetall(outbox_key(notification_id)))
 
     def drop_outbox(self, notification_id: str) -> None:
         """Forget the message text and destination once the provider has it."""
@@ -268,7 +268,7 @@ class Store:
 
     def latency(self) -> tuple[list[tuple[str, int]], float]:
         """Cumulative (upper bound, count) pairs ending with +Inf, and the sum of durations."""
-        raw = _decode(self.redis.hgetall(LATENCY_KEY))
+        raw = decode_row(self.redis.hgetall(LATENCY_KEY))
         running, buckets = 0, []
         for bound in [f"{b:g}" for b in LATENCY_BUCKETS] + ["+Inf"]:
             running += int(raw.get(bound, 0))
@@ -277,18 +277,19 @@ class Store:
 
     def stats(self) -> dict[str, int]:
         """The /metrics counters."""
-        return {k: int(v) for k, v in _decode(self.redis.hgetall(STATS_KEY)).items()}
+        return {k: int(v) for k, v in decode_row(self.redis.hgetall(STATS_KEY)).items()}
 
     def count(self, name: str, amount: int = 1) -> None:
         """Bump a /metrics counter."""
         self.redis.hincrby(STATS_KEY, name, amount)
 
 
-def _decode(row: Mapping[Any, Any]) -> dict[str, str]:
-    return {_text(k): _text(v) for k, v in row.items()}
+def decode_row(row: Mapping[Any, Any]) -> dict[str, str]:
+    """A Redis hash as text."""
+    return {as_text(k): as_text(v) for k, v in row.items()}
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
     """Redis answers bytes; the record is text."""
     return value.decode() if isinstance(value, bytes) else str(value)
 

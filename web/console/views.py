@@ -12,7 +12,7 @@ from web.console.forms import FindForm, ResendForm
 from web.console.timeline import recent_activity, timeline
 from worker import phones, resend
 from worker.errors import NotifierError, UnknownDelivery
-from worker.plan import _recipient
+from worker.plan import recipient_of
 
 
 @bp.app_template_filter("state")
@@ -146,7 +146,7 @@ def _delivery_page(delivery_id: str, form: ResendForm, status: int = 200, form_e
 
 def _masked_recipient(delivery: dict[str, Any]) -> dict[str, str]:
     """Name in full (staff greet the caller by it), phone and email masked as everywhere else."""
-    recipient = _recipient(delivery)
+    recipient = recipient_of(delivery)
     number = phones.normalise(recipient.get("phonenumber"), services().settings.default_country).e164
     email = recipient.get("email") if isinstance(recipient.get("email"), str) else None
     name = str(recipient.get("name") or "")
