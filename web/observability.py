@@ -21,7 +21,7 @@ def init_app(app: Flask, sentry_dsn: str, environment: str) -> None:
 
     @app.before_request
     def assign_request_id() -> None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        incoming = request.environ.get("HTTP_X_REQUEST_ID", "")  # not request.headers: a miss there raises
         g.request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
 
     @app.after_request

@@ -6,7 +6,8 @@
 
 from datetime import timedelta
 
-from flask import Flask, Response, request, session
+from flask import Flask, Request, Response, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
         # would refuse; the session-bound token and SameSite=Lax cookies are the protection.
         WTF_CSRF_SSL_STRICT=False,
     )
+    app.session_interface = SessionOnlyWithCookie()
     _csrf(app)
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.after_request(security_headers)
@@ -68,7 +70,17 @@ def select_locale() -> str:
 
 
 def security_headers(response: Response) -> Response:
-    """A strict CSP and friends on every answer (harmless on JSON and TwiML)."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    """A strict CSP and friends on every answer (harmless on JSON and TwiML), unless the view set its own."""
+    present = {name.lower() for name, _ in response.headers}  # one pass: a miss in Headers costs an exception
+    response.headers.extend((name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present)
     return response
+
+
+class SessionOnlyWithCookie(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building the signer for requests that bring no session cookie
+    (webhooks, Twilio callbacks, the API: every machine request); such a request gets an empty session, as before."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
