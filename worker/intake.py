@@ -2,10 +2,12 @@
 
 import json
 import uuid
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.commands.core import Script
 from rq import Queue
 
 from worker import queueing, statuses, store
@@ -138,6 +140,17 @@ return 1
 """
 
 
+_scripts: "weakref.WeakKeyDictionary[redis.Redis, Script]" = weakref.WeakKeyDictionary()
+
+
+def _record_unless_seen(client: redis.Redis) -> Script:
+    """The script, registered once per client (registering hashes it)."""
+    script = _scripts.get(client)
+    if script is None:
+        script = _scripts[client] = client.register_script(_RECORD_UNLESS_SEEN)
+    return script
+
+
 def accept(client: redis.Redis, q: Queue, settings: Settings, event: IncomingEvent) -> Accepted:
     """Record the event and queue its processing in one atomic Redis call, or say it is a duplicate or ignored."""
     eid = event_id(event.delivery_id, event.status)
@@ -148,7 +161,7 @@ def accept(client: redis.Redis, q: Queue, settings: Settings, event: IncomingEve
         if outcome == "queued":
             queueing.enqueue_process(q, settings, eid, event.delivery_id, pipeline=pipe)
         writes = [item for args, _ in pipe.command_stack for item in (len(args), *args)]
-    if not client.register_script(_RECORD_UNLESS_SEEN)(keys=[event_key(eid), STATS_KEY], args=writes):
+    if not _record_unless_seen(client)(keys=[event_key(eid), STATS_KEY], args=writes):
         return Accepted("duplicate", eid, event.delivery_id, event.status)
     return Accepted(outcome, eid, event.delivery_id, event.status, detail)
 
