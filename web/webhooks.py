@@ -60,12 +60,15 @@ def shippify(status: str | None = None) -> Response:
 def _body() -> bytes:
     """The request body. With a declared length it is checked against WEBHOOK_MAX_MB (413) and read straight from
     the server's input, which stops at that length: a 2 MB body of base64 images costs one copy, not werkzeug's
-    thirty 64 KB steps and two more copies. Chunked bodies go through werkzeug, which enforces the limit as it
-    reads."""
-    length = request.content_length
+    thirty 64 KB steps and two more copies. A chunked body is read by werkzeug up to the limit; one that reaches
+    it is refused (413) rather than parsed cut short."""
+    length, limit = request.content_length, request.max_content_length
     if length is None:
-        return request.get_data(cache=False)
-    if request.max_content_length is not None and length > request.max_content_length:
+        body = request.get_data(cache=False)  # werkzeug stops reading at the limit, silently
+        if limit is not None and len(body) >= limit:
+            raise RequestEntityTooLarge()
+        return body
+    if limit is not None and length > limit:
         raise RequestEntityTooLarge()
     stream = request.environ["wsgi.input"]
     chunks, remaining = [], length
