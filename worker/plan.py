@@ -125,22 +125,23 @@ def _record_and_queue(
         "state": "skipped" if plan.reason else "pending",
         "reason": plan.reason,
     }
-    created = s.create_notification(nid, fields)
-    existing = s.notification(nid)
-    if not created and not (existing.get("event_id") == event_id and existing.get("state") == "pending"):
-        return "duplicate"
+    if not s.create_notification(nid, fields):
+        existing = s.notification(nid)  # a re-run of this event finishes its own work; another event's is done
+        if not (existing.get("event_id") == event_id and existing.get("state") == "pending"):
+            return "duplicate"
     if plan.reason:
         log.info("notification skipped", extra={"delivery_id": event["delivery_id"], "reason": plan.reason})
         return f"skipped ({plan.reason})"
     assert context is not None and plan.destination is not None
     payload = render(services, plan.channel, status, locale, plan.destination, context)
-    s.put_outbox(nid, payload)
+    notes: dict[str, Any] = {}
     if plan.channel == "sms":
         sms = sms_text.cost(payload["body"])
-        s.note(nid, sms_encoding=sms.encoding, sms_segments=sms.segments)
+        notes.update(sms_encoding=sms.encoding, sms_segments=sms.segments)
     release = _after_quiet_hours(status, context, services)
     if release is not None:
-        s.note(nid, scheduled_for=round(release.timestamp(), 3), reason="quiet_hours")
+        notes.update(scheduled_for=round(release.timestamp(), 3), reason="quiet_hours")
+    s.put_outbox(nid, payload, **notes)
     with contextlib.suppress(DuplicateJobError):  # queued by an earlier run of this event
         queueing.enqueue_send(services.queue, services.settings, nid, event["delivery_id"], plan.channel, release)
     return f"scheduled for {release.isoformat(timespec='minutes')} (quiet hours)" if release else "queued"

@@ -254,10 +254,8 @@ def _record(
         return Queued(nid, channel, masked, "suppressed", template, OPTED_OUT_DETAIL)
     s.create_notification(nid, record)
     payload = plan.render(services, channel, fields["status"], fields["locale"], to, context)
-    s.put_outbox(nid, payload)
-    if channel == "sms":
-        cost = sms_text.cost(payload["body"])
-        s.note(nid, sms_encoding=cost.encoding, sms_segments=cost.segments)
+    cost = sms_text.cost(payload["body"]) if channel == "sms" else None
+    s.put_outbox(nid, payload, **({"sms_encoding": cost.encoding, "sms_segments": cost.segments} if cost else {}))
     queueing.enqueue_send(services.queue, services.settings, nid, fields["delivery_id"], channel)
     log.info("resend queued", extra=extra)
     return Queued(nid, channel, masked, "pending", template)

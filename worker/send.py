@@ -26,7 +26,7 @@ def send_notification(notification_id: str, services: Services) -> str:
         state = _settle_interrupted(notification_id, record, services)
     if state != "pending":
         return state or "gone"
-    payload = s.outbox(notification_id)
+    payload, received_at = s.prepared(notification_id, record.get("event_id", ""))
     if not payload:
         raise TransientError("the message is not prepared yet (its event is still being processed)")
     if record["channel"] == "sms" and s.is_opted_out(payload["to"]):
@@ -37,10 +37,16 @@ def send_notification(notification_id: str, services: Services) -> str:
         return "skipped"
     if not s.claim(notification_id):
         return s.notification(notification_id).get("state", "gone")
-    return _deliver(notification_id, record, payload, services)
+    return _deliver(notification_id, record, payload, received_at, services)
 
 
-def _deliver(notification_id: str, record: dict[str, str], payload: dict[str, str], services: Services) -> str:
+def _deliver(
+    notification_id: str,
+    record: dict[str, str],
+    payload: dict[str, str],
+    received_at: float | None,
+    services: Services,
+) -> str:
     """Call the provider while holding the claim; map the outcome onto the record."""
     s = services.store
     extra = {"delivery_id": record["delivery_id"], "notification_id": notification_id, "to": record["destination"]}
@@ -62,10 +68,8 @@ def _deliver(notification_id: str, record: dict[str, str], payload: dict[str, st
         raise
     done = {"sent_at": round(time.time(), 3), "error": "", "claimed_at": "", "data_started_at": ""}
     s.advance(notification_id, state, provider_id=provider_id, segments=segments, **done)
-    s.drop_outbox(notification_id)
-    _observe_latency(record, services)
-    if record["channel"] == "sms":
-        s.index_provider_id(provider_id, notification_id)  # delivery reports name only Twilio's sid
+    latency = time.time() - received_at if received_at is not None else None  # resends have no webhook
+    s.handed_over(notification_id, provider_id if record["channel"] == "sms" else None, latency)
     log.info("notification sent", extra={**extra, "state": state})
     return state
 
@@ -93,15 +97,6 @@ def _moved_on(record: dict[str, str], services: Services) -> bool:
     return current is not None and current != record["status"]
 
 
-def _observe_latency(record: dict[str, str], services: Services) -> None:
-    """Webhook accepted → provider accepted, for automatic notifications (a resend has no webhook)."""
-    received_at = (
-        services.store.event(record.get("event_id", "")).get("received_at") if record.get("event_id") else None
-    )
-    if received_at:
-        services.store.observe_latency(time.time() - float(received_at))
-
-
 def _reject(
     notification_id: str, record: dict[str, str], payload: dict[str, str], exc: RecipientRejected, services: Services
 ) -> str:
@@ -126,8 +121,7 @@ def _settle_interrupted(notification_id: str, record: dict[str, str], services: 
         )
         if found is not None:
             s.advance(notification_id, found.status, provider_id=found.sid, error="", settled_by="lookup")
-            s.index_provider_id(found.sid, notification_id)
-            s.drop_outbox(notification_id)
+            s.handed_over(notification_id, found.sid, latency=None)
             return found.status
     if record.get("data_started_at"):
         # The relay may have taken the email in the instant before the interruption: the resend carries the same

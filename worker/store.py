@@ -46,8 +46,9 @@ end
 return 1
 """
 
-# Move `state` forward only: KEYS[1] notification hash; ARGV: new state, then field/value pairs to set with it
-# (an empty value removes the field: records stay small).
+# Move `state` forward only: KEYS[1] notification hash, KEYS[2] the counters; ARGV: the state ranks (JSON), the new
+# state, then field/value pairs to set with it (an empty value removes the field: records stay small). The
+# counter of the channel's new state moves with it, in the same step.
 _ADVANCE = (
     """
 local current = redis.call('HGET', KEYS[1], 'state')
@@ -58,6 +59,8 @@ local closed = {skipped=1, suppressed=1, rejected=1, uncertain=1}
 if closed[current] then return 0 end
 if rank[current] and rank[new] and rank[new] <= rank[current] then return 0 end
 redis.call('HSET', KEYS[1], 'state', new)
+local channel = redis.call('HGET', KEYS[1], 'channel')
+if channel then redis.call('HINCRBY', KEYS[2], 'notifications_' .. channel .. '_' .. new, 1) end
 """
     + _SET_FIELDS
 )
@@ -113,6 +116,7 @@ RECENT_SIZE = 100
 LATENCY_KEY = f"{PREFIX}:latency"
 # Upper bounds (seconds) of the webhook-to-send latency histogram behind /metrics.
 LATENCY_BUCKETS = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0)
+_RANKS = json.dumps(STATE_RANK)
 
 
 class Store:
@@ -197,21 +201,23 @@ class Store:
 
     def advance(self, notification_id: str, state: str, **fields: Any) -> bool:
         """Move forward to `state` (provider reports, success); never backwards, never out of a closed state."""
-        args = [json.dumps(STATE_RANK), state, *_pairs(updated_at=now(), **fields)]
-        changed = bool(self._advance(keys=[notif_key(notification_id)], args=args))
-        if changed:
-            channel = self.redis.hget(notif_key(notification_id), "channel")
-            if channel:
-                self.redis.hincrby(STATS_KEY, f"notifications_{as_text(channel)}_{state}", 1)
-        return changed
+        args = [_RANKS, state, *_pairs(updated_at=now(), **fields)]
+        return bool(self._advance(keys=[notif_key(notification_id), STATS_KEY], args=args))
+
+    def handed_over(self, notification_id: str, provider_id: str | None, latency: float | None) -> None:
+        """After the provider took a message: forget its text and destination, let delivery reports find it by the
+        provider's id, and add its webhook → provider latency to the histogram; one round trip."""
+        with self.redis.pipeline() as pipe:
+            pipe.delete(outbox_key(notification_id))
+            if provider_id:
+                pipe.set(provider_key(provider_id), notification_id, ex=self.ttl)
+            if latency is not None:
+                _observe(pipe, latency)
+            pipe.execute()
 
     def note(self, notification_id: str, **fields: Any) -> None:
         """Set fields without changing the state (the last error of an attempt); an empty value removes one."""
         _write(self.redis, notif_key(notification_id), updated_at=now(), **fields)
-
-    def index_provider_id(self, provider_id: str, notification_id: str) -> None:
-        """Let a delivery report (which names only Twilio's sid) find its notification."""
-        self.redis.set(provider_key(provider_id), notification_id, ex=self.ttl)
 
     def by_provider_id(self, provider_id: str) -> str | None:
         """The notification a provider id belongs to."""
@@ -230,20 +236,28 @@ class Store:
             self.redis.hincrby(STATS_KEY, f"notifications_{as_text(channel)}_{state}", 1)
 
     # the outbox: what to send, kept apart from the record and deleted once it is sent -------------
-    def put_outbox(self, notification_id: str, payload: Mapping[str, str]) -> None:
-        """Store the rendered message and real destination for the send job."""
+    def put_outbox(self, notification_id: str, payload: Mapping[str, str], **notes: Any) -> None:
+        """Store the rendered message and real destination for the send job, and `notes` on the notification (what
+        the message costs, when it is held back until), in one step."""
         with self.redis.pipeline() as pipe:
             pipe.hset(outbox_key(notification_id), mapping=dict[Any, Any](payload))
             pipe.expire(outbox_key(notification_id), self.ttl)
+            if notes:
+                _write(pipe, notif_key(notification_id), updated_at=now(), **notes)
             pipe.execute()
 
     def outbox(self, notification_id: str) -> dict[str, str]:
         """The payload of a notification still to send ({} once sent or expired)."""
         return decode_row(self.redis.hgetall(outbox_key(notification_id)))
 
-    def drop_outbox(self, notification_id: str) -> None:
-        """Forget the message text and destination once the provider has it."""
-        self.redis.delete(outbox_key(notification_id))
+    def prepared(self, notification_id: str, event_id: str) -> tuple[dict[str, str], float | None]:
+        """What a send job needs in one round trip: the payload ({} once sent or expired) and when the webhook
+        behind it was accepted (None for a resend, or once the event expired)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(outbox_key(notification_id))
+            pipe.hget(event_key(event_id), "received_at")
+            payload, received_at = pipe.execute()
+        return decode_row(payload), float(received_at) if event_id and received_at else None
 
     # opt-outs ---------------------------------------------------------------------------------
     def opt_out(self, e164: str) -> None:
@@ -257,14 +271,6 @@ class Store:
     def is_opted_out(self, e164: str) -> bool:
         """Whether SMS to this number must be suppressed."""
         return bool(self.redis.exists(optout_key(e164)))
-
-    def observe_latency(self, seconds: float) -> None:
-        """Add one webhook-accepted → provider-accepted duration to the histogram."""
-        bucket = next((f"{b:g}" for b in LATENCY_BUCKETS if seconds <= b), "+Inf")
-        with self.redis.pipeline() as pipe:
-            pipe.hincrby(LATENCY_KEY, bucket, 1)
-            pipe.hincrbyfloat(LATENCY_KEY, "sum", round(max(seconds, 0.0), 3))
-            pipe.execute()
 
     def latency(self) -> tuple[list[tuple[str, int]], float]:
         """Cumulative (upper bound, count) pairs ending with +Inf, and the sum of durations."""
@@ -282,6 +288,13 @@ class Store:
     def count(self, name: str, amount: int = 1) -> None:
         """Bump a /metrics counter."""
         self.redis.hincrby(STATS_KEY, name, amount)
+
+
+def _observe(pipe: Any, seconds: float) -> None:
+    """Add one webhook-accepted → provider-accepted duration to the histogram (on a pipeline)."""
+    bucket = next((f"{b:g}" for b in LATENCY_BUCKETS if seconds <= b), "+Inf")
+    pipe.hincrby(LATENCY_KEY, bucket, 1)
+    pipe.hincrbyfloat(LATENCY_KEY, "sum", round(max(seconds, 0.0), 3))
 
 
 def decode_row(row: Mapping[Any, Any]) -> dict[str, str]:
