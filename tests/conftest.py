@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from sandbox import Sandbox
 from web import create_app
 from worker import jobs, queueing
+from worker.__main__ import InProcessWorker
 from worker.services import Services
 from worker.settings import Settings
 
@@ -117,10 +117,10 @@ def base_url(app) -> Iterator[str]:
 
 @pytest.fixture
 def work(redis_client: redis.Redis):
-    """Run every queued job (and the retries they schedule at once) in this process, like a worker would."""
+    """Run every queued job (and the retries they schedule at once) in this process, as `python -m worker` would."""
 
     def run() -> None:
-        worker = SimpleWorker(
+        worker = InProcessWorker(
             [queueing.QUEUE_NAME], connection=redis_client, serializer=JSONSerializer, log_job_description=False
         )
         worker.work(burst=True)
