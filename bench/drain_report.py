@@ -135,8 +135,15 @@ def resource_lines(run: Run, f: dict[str, Any]) -> list[str]:
         f"their children (scheduler, job processes) max {f['child_rss_mb']:.1f}",
         f"drain redis bytes/delivery [{run.mode}]: records {f['record_bytes_per_delivery']:.0f} ratio {record:.2f} "
         f"(target < {RECORD_TARGET}){verdict(record, 1.0, False)}; used_memory growth "
-        f"{f['redis_bytes_per_delivery']:.0f} (with RQ's finished jobs and their result streams, kept {RESULT_TTL} s)",
+        f"{f['redis_bytes_per_delivery']:.0f} ({KEPT})",
     ]
+
+
+KEPT = (
+    f"with RQ's finished jobs and their result streams, kept {RESULT_TTL} s"
+    if RESULT_TTL
+    else "RQ keeps no finished job: the rest is its queues, registries and the workers' own keys"
+)
 
 
 def report(run: Run, as_json: bool) -> bool:

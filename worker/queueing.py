@@ -14,7 +14,8 @@ QUEUE_NAME = "notify"
 # Bounds a stuck job (every outside call inside has its own timeout; a job makes at most two in a row). A killed
 # worker's job is retried once its heartbeat (this + 60 s) expires.
 JOB_TIMEOUT = 30
-RESULT_TTL = 60  # the notification record is the lasting account; RQ's own copy is kept briefly
+# A job that succeeded is accounted for by the notification record: RQ keeps no copy (failed ones: retention).
+RESULT_TTL = 0
 BACKOFF_FACTOR = 3
 BACKOFF_CAP = 900.0
 PROCESS_EVENT = "worker.jobs.process_event"
