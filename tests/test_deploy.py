@@ -1,8 +1,18 @@
-"""The Procfile's process types point at code that exists, and the worker entry point parses its options."""
+"""The Procfile's process types point at code that exists, the worker entry point parses its options, and the web
+process runs as the Procfile says, with JSON logs."""
 
 import importlib
+import json
+import os
 import shlex
+import signal
+import subprocess
+import sys
 from pathlib import Path
+
+import requests
+
+from tests.conftest import WEBHOOK_TOKEN, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,3 +46,42 @@ def test_worker_target_is_importable_with_a_main():
 
 def test_python_version_is_pinned_for_the_builder():
     assert (ROOT / ".python-version").read_text().strip().startswith("3.11")
+
+
+def test_the_web_process_writes_only_json_lines_and_access_lines_carry_the_request_id(env, tmp_path):
+    """Run the Procfile's web command for real: gunicorn's own lines are JSON objects like the app's, and each
+    request's access line names its request id (and no client address or query string)."""
+    port = free_port()
+    process_env = {**os.environ, **env, "PORT": str(port), "WEB_CONCURRENCY": "1", "PYTHONPATH": str(ROOT)}
+    command = procfile()["web"]
+    command[0] = str(Path(sys.executable).with_name("gunicorn"))
+    log = tmp_path / "web.log"
+    with log.open("wb") as out:
+        web = subprocess.Popen(command, cwd=ROOT, env=process_env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert wait_for(lambda: _answers(url + "/healthz"), 30)
+        response = requests.post(
+            url + "/webhooks/shippify/going_to_dropoff?debug=secret-query",
+            json={"id": "t-gunicorn"},
+            headers={"X-Webhook-Token": WEBHOOK_TOKEN},
+            timeout=10,
+        )
+        assert response.status_code == 202
+    finally:
+        web.send_signal(signal.SIGTERM)
+        web.wait(timeout=30)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]  # every line is one JSON object
+    request_id = response.headers["X-Request-ID"]
+    access = [e for e in lines if e["logger"] == "gunicorn.access" and "/webhooks/shippify/" in e["event"]]
+    assert len(access) == 1 and f"request_id={request_id}" in access[0]["event"] and "status=202" in access[0]["event"]
+    assert "secret-query" not in log.read_text() and "127.0.0.1" not in access[0]["event"]
+    assert any(e["logger"] == "web.webhooks" and e.get("request_id") == request_id for e in lines)
+    assert any(e["logger"] == "gunicorn.error" and "Shutting down" in e["event"] for e in lines)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
