@@ -43,7 +43,10 @@ def shippify(status: str | None = None) -> Response:
         _count("webhooks_invalid")
         return error(400, exc.error, exc.detail)
     result = accept(services.redis, services.queue, settings, event)
-    log.info("webhook %s", result.outcome, extra={"delivery_id": result.delivery_id, "event_id": result.event_id})
+    # A queued event is traced by the access line (request id) and the worker's lines (delivery and event ids); at
+    # INFO only the decisions nothing else records: duplicates and ignored events.
+    level = logging.DEBUG if result.outcome == "queued" else logging.INFO
+    log.log(level, "webhook %s", result.outcome, extra={"delivery_id": result.delivery_id, "event_id": result.event_id})
     body = {
         "status": result.outcome,
         "event_id": result.event_id,
