@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fork",
         action="store_true",
-        help="run each job in a forked process (RQ's Heroku-aware worker): more isolated, about half the throughput",
+        help="run each job in a forked process (RQ's Heroku-aware worker): more isolated, more CPU, less throughput",
     )
     args = parser.parse_args(argv)
     load_dotenv()
