@@ -124,6 +124,15 @@ def test_same_event_five_times_is_one_queued_job(post_webhook, services):
     assert queued_jobs(services) == 1
 
 
+def test_intake_survives_redis_forgetting_its_scripts(post_webhook, services, redis_client):
+    """A restarted or flushed Redis no longer knows the intake script: the next webhook loads it again."""
+    assert post_webhook({"id": "t-1"}, status="going_to_dropoff").status_code == 202
+    redis_client.script_flush()
+    assert post_webhook({"id": "t-2"}, status="going_to_dropoff").status_code == 202
+    assert post_webhook({"id": "t-2"}, status="going_to_dropoff").status_code == 200
+    assert queued_jobs(services) == 2
+
+
 def test_redis_down_answers_503_json(env):
     app = create_app(Settings.from_env({**env, "REDIS_URL": "redis://127.0.0.1:1/0"}))
     response = app.test_client().post(

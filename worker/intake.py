@@ -1,13 +1,12 @@
 """The webhook's hot path: read a Shippify body, decide, and record + queue it in one atomic Redis call."""
 
+import hashlib
 import json
 import uuid
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import redis
-from redis.commands.core import Script
 from rq import Queue
 
 from worker import queueing, statuses, store
@@ -140,15 +139,16 @@ return 1
 """
 
 
-_scripts: "weakref.WeakKeyDictionary[redis.Redis, Script]" = weakref.WeakKeyDictionary()
+_RECORD_UNLESS_SEEN_SHA = hashlib.sha1(_RECORD_UNLESS_SEEN.encode()).hexdigest()  # noqa: S324 - Redis names scripts so
 
 
-def _record_unless_seen(client: redis.Redis) -> Script:
-    """The script, registered once per client (registering hashes it)."""
-    script = _scripts.get(client)
-    if script is None:
-        script = _scripts[client] = client.register_script(_RECORD_UNLESS_SEEN)
-    return script
+def _record_unless_seen(client: redis.Redis, keys: list[str], args: list[Any]) -> Any:
+    """Run the script by its digest; a Redis that does not know it yet (new, restarted, flushed) gets it whole,
+    and keeps it for the next call."""
+    try:
+        return client.evalsha(_RECORD_UNLESS_SEEN_SHA, len(keys), *keys, *args)
+    except redis.exceptions.NoScriptError:
+        return client.eval(_RECORD_UNLESS_SEEN, len(keys), *keys, *args)
 
 
 def accept(client: redis.Redis, q: Queue, settings: Settings, event: IncomingEvent) -> Accepted:
@@ -161,7 +161,7 @@ def accept(client: redis.Redis, q: Queue, settings: Settings, event: IncomingEve
         if outcome == "queued":
             queueing.enqueue_process(q, settings, eid, event.delivery_id, pipeline=pipe)
         writes = [item for args, _ in pipe.command_stack for item in (len(args), *args)]
-    if not _record_unless_seen(client)(keys=[event_key(eid), STATS_KEY], args=writes):
+    if not _record_unless_seen(client, [event_key(eid), STATS_KEY], writes):
         return Accepted("duplicate", eid, event.delivery_id, event.status)
     return Accepted(outcome, eid, event.delivery_id, event.status, detail)
 
