@@ -133,13 +133,14 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def ratio_line(figure: str, ours: float, floor: float, target: str, fmt: str = "{:.0f}") -> str:
-    """`ingest rps: ours 812 floor 905 ratio 0.90 (target >= 0.90)`, with `below target` when missed."""
+def ratio_line(figure: str, ours: float, floor: float, target: str, fmt: str = "{:.0f}", kind: str = "target") -> str:
+    """`ingest rps: ours 812 floor 905 ratio 0.90 (target >= 0.90)`, with `below target` when missed; kind "aim"
+    for a bound of our own rather than one the issue sets."""
     ratio = ours / floor if floor else 0.0
     op, _, bound = target.partition(" ")
     met = ratio >= float(bound) if op == ">=" else ratio <= float(bound)
-    verdict = "" if met else " below target"
-    return f"{figure}: ours {fmt.format(ours)} floor {fmt.format(floor)} ratio {ratio:.2f} (target {target}){verdict}"
+    verdict = "" if met else (" below target" if kind == "target" else " above aim")
+    return f"{figure}: ours {fmt.format(ours)} floor {fmt.format(floor)} ratio {ratio:.2f} ({kind} {target}){verdict}"
 
 
 def machine() -> str:
