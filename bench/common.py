@@ -140,6 +140,8 @@ def ratio_line(figure: str, ours: float, floor: float, target: str, fmt: str = "
     op, _, bound = target.partition(" ")
     met = ratio >= float(bound) if op == ">=" else ratio <= float(bound)
     verdict = "" if met else (" below target" if kind == "target" else " above aim")
+    if verdict and f"{ratio:.2f}" == f"{float(bound):.2f}":
+        verdict += f" ({ratio:.3f})"  # a miss that rounds to the bound
     return f"{figure}: ours {fmt.format(ours)} floor {fmt.format(floor)} ratio {ratio:.2f} ({kind} {target}){verdict}"
 
 
