@@ -153,8 +153,12 @@ def test_session_cookie_is_secure_outside_development(env, settings):
 
 
 def test_security_headers_on_console_and_json_alike(client, post_webhook):
-    for response in (client.get("/console/login"), post_webhook({"id": "t-1"}, status="assigned")):
-        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    page, json_answer = client.get("/console/login"), post_webhook({"id": "t-1"}, status="assigned")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]  # the console's own scripts only
+    assert (
+        json_answer.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+    )
+    for response in (page, json_answer):
         assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
