@@ -155,6 +155,7 @@ def test_session_cookie_is_secure_outside_development(env, settings):
 def test_security_headers_on_console_and_json_alike(client, post_webhook):
     page, json_answer = client.get("/console/login"), post_webhook({"id": "t-1"}, status="assigned")
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]  # the console's own scripts only
+    assert page.headers["Cache-Control"] == "no-store"  # names and tracking links stay out of the browser cache
     assert (
         json_answer.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
     )

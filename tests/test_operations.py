@@ -169,11 +169,26 @@ def test_error_reports_are_scrubbed():
     assert "to [phone] via https://t.test/track/x?[redacted] for a…@mail.com" in scrubbed
 
 
+def test_http_breadcrumbs_lose_the_query_and_url_encoded_numbers():
+    """A Twilio message lookup names the recipient in its query string, URL-encoded (%2B for the +)."""
+    crumb = {
+        "category": "httplib",
+        "data": {
+            "url": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?To=%2B593998976565",
+            "http.query": "To=%2B593998976565&PageSize=50",
+            "http.method": "GET",
+        },
+    }
+    scrubbed = str(reporting.scrub_breadcrumb(crumb))
+    assert "593998976565" not in scrubbed and "http.query" not in scrubbed
+    assert "Messages.json?To=[phone]" in scrubbed and "GET" in scrubbed
+
+
 def test_request_id_is_echoed_and_generated(client):
     assert client.get("/healthz", headers={"X-Request-ID": "abc12345-req"}).headers["X-Request-ID"] == "abc12345-req"
-    assert re.fullmatch(
-        r"[0-9a-f]{32}", client.get("/healthz", headers={"X-Request-ID": "<bad>"}).headers["X-Request-ID"]
-    )
+    for unusable in ("<bad>", "0998976565", "+593998976565"):  # not an id, or a phone number posing as one
+        echoed = client.get("/healthz", headers={"X-Request-ID": unusable}).headers["X-Request-ID"]
+        assert re.fullmatch(r"[0-9a-f]{32}", echoed), unusable
 
 
 def test_a_webhook_log_line_carries_its_request_id(client, caplog):

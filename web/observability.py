@@ -22,7 +22,10 @@ def init_app(app: Flask, sentry_dsn: str, environment: str) -> None:
     @app.before_request
     def assign_request_id() -> None:
         incoming = request.environ.get("HTTP_X_REQUEST_ID", "")  # not request.headers: a miss there raises
-        g.request_id = incoming if _VALID_ID.match(incoming) else secrets.token_hex(16)
+        # A caller's id is kept only if it is plain and holds nothing the log scrubber would mask (log fields
+        # are not scrubbed: a phone number chosen as an id would reach every line of the request).
+        plain = _VALID_ID.match(incoming) and logs.scrub(incoming) == incoming
+        g.request_id = incoming if plain else secrets.token_hex(16)
 
     @app.after_request
     def echo_request_id(response: Response) -> Response:

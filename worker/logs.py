@@ -12,7 +12,8 @@ EXTRA_FIELDS = ("delivery_id", "event_id", "notification_id", "job_id", "request
 _TOKEN = re.compile(r"(token=)[^&\s\"'<>]+", re.IGNORECASE)
 _TRACK_PATH = re.compile(r"(/track/[^\s\"'<>?]*\?)[^\s\"'<>]+")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_PHONE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{6,}\d(?!\w)")
+# A number, maybe with its "+", or with "%2B" when it sits URL-encoded in a query string (Twilio's ?To=%2B593...).
+_PHONE = re.compile(r"(?<![\w+%])(?:\+|%2[Bb])?\d[\d ().-]{6,}\d(?!\w)")
 _MAYBE_PERSONAL = re.compile(r"[0-9@]|token=|/track/", re.IGNORECASE)  # what every pattern above needs
 
 

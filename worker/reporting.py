@@ -40,7 +40,11 @@ def scrub_event(event: dict[str, Any], hint: object = None) -> dict[str, Any]:
 
 
 def scrub_breadcrumb(crumb: dict[str, Any], hint: object = None) -> dict[str, Any]:
-    """Breadcrumbs (log lines, HTTP calls) go through the same scrubbing."""
+    """Breadcrumbs (log lines, HTTP calls) go through the same scrubbing; an outside call's query string (Twilio's
+    message lookup names the recipient there) is dropped whole."""
+    data = crumb.get("data")
+    if isinstance(data, dict):
+        data.pop("http.query", None)
     return _scrub_tree(crumb)
 
 

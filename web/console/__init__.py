@@ -24,6 +24,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",  # the delivery page shows a tracking link: never leak it, or our URLs
 }
+# Pages show recipients' names and tracking links: nothing of them stays in a shared support PC's browser cache.
+PAGE_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
 # Anything but a page (JSON, TwiML, metrics, files) loads nothing and is framed by nobody: the strictest policy,
 # and a short one, as machines fetch these by the thousand.
 DOCUMENT_HEADERS = {
@@ -78,7 +80,7 @@ def select_locale() -> str:
 def security_headers(response: Response) -> Response:
     """A strict CSP and friends on every answer, unless the view set its own; HTML pages get the console's policy,
     everything else one that allows nothing."""
-    headers = SECURITY_HEADERS if response.mimetype == "text/html" else DOCUMENT_HEADERS
+    headers = PAGE_HEADERS if response.mimetype == "text/html" else DOCUMENT_HEADERS
     present = {name.lower() for name, _ in response.headers}  # one pass: a miss in Headers costs an exception
     response.headers.extend((name, value) for name, value in headers.items() if name.lower() not in present)
     return response
