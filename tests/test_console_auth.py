@@ -143,13 +143,20 @@ def test_session_cookie_flags(client, make_staff, csrf_token):
     assert "Secure" not in cookie  # APP_ENV=test: plain http
 
 
-def test_session_cookie_is_secure_outside_development(env, settings):
+def test_session_cookie_is_secure_outside_development(settings, make_staff, csrf_token):
     from dataclasses import replace
 
+    from tests.conftest import STAFF_PASSWORD
     from web import create_app
 
-    production = replace(settings, app_env="production")
-    assert create_app(production).config["SESSION_COOKIE_SECURE"] is True
+    client = create_app(replace(settings, app_env="production")).test_client()
+    client.environ_base["wsgi.url_scheme"] = "https"  # as behind the platform's TLS router
+    make_staff("ana", "support")
+    form = {"username": "ana", "password": STAFF_PASSWORD, "csrf_token": csrf_token(client, "/console/login")}
+    response = client.post("/console/login", data=form)
+    assert response.status_code == 302
+    (cookie,) = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("notifier_session=")]
+    assert "; Secure" in cookie and "; HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 def test_security_headers_on_console_and_json_alike(client, post_webhook):
@@ -167,13 +174,16 @@ def test_security_headers_on_console_and_json_alike(client, post_webhook):
     assert post_webhook({"id": "t-2"}, status="assigned").status_code == 202  # webhooks need no CSRF token
 
 
-def test_no_inline_script_or_style_in_pages(client, sign_in, sandbox):
+def test_no_inline_script_or_style_in_pages(app, sign_in, sandbox):
     sandbox.add_delivery("t-1")
-    sign_in(client)
-    for path in ("/console/login", "/console/", "/console/deliveries/t-1"):
-        html = client.get(path).text
+    stranger, staff = app.test_client(), sign_in(app.test_client())
+    pages = [(stranger, "/console/login"), (staff, "/console/"), (staff, "/console/deliveries/t-1")]
+    for client, path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.text
         assert "<script>" not in html and "style=" not in html and "<style" not in html
-        assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/console.js" defer>'] or path
+        assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/console.js" defer>'], path
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,7 @@ def test_spanish_and_portuguese_sms_are_folded_to_one_gsm_segment(sandbox, post_
     deliver(sandbox, post_webhook, work, body={"id": "t-shiinc-27946", "cityLang": city_lang}, email=None)
     (sms,) = sandbox.sms
     assert sms["body"].isascii() and sms["num_segments"] == 1
+    assert {"es": "va en camino. Siguelo:", "pt": "esta a caminho."}[city_lang] in sms["body"]  # its language, folded
     record = services.store.notification(notification_id("t-shiinc-27946", "going_to_dropoff", "sms"))
     assert (record["sms_encoding"], record["sms_segments"]) == ("GSM-7", "1")
 

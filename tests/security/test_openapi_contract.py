@@ -45,12 +45,9 @@ def test_every_machine_facing_route_is_described_and_nothing_else(app):
 def test_the_secret_header_is_the_configured_one(make_app):
     app = make_app(WEBHOOK_TOKEN_HEADER="X-Shippify-Secret")
     served = app.test_client().get("/openapi.json").get_json()
-    assert served["components"]["securitySchemes"]["webhookToken"] == {
-        "type": "apiKey",
-        "in": "header",
-        "name": "X-Shippify-Secret",
-        "description": served["components"]["securitySchemes"]["webhookToken"]["description"],
-    }
+    scheme = dict(served["components"]["securitySchemes"]["webhookToken"])
+    assert scheme.pop("description").strip()
+    assert scheme == {"type": "apiKey", "in": "header", "name": "X-Shippify-Secret"}
     answer = app.test_client().post(
         "/webhooks/shippify/going_to_dropoff", json={"id": "t-1"}, headers={"X-Shippify-Secret": WEBHOOK_TOKEN}
     )
@@ -58,6 +55,7 @@ def test_the_secret_header_is_the_configured_one(make_app):
 
 
 def test_every_error_answer_is_the_json_error_schema(client):
+    checked = 0
     for path, item in client.get("/openapi.json").get_json()["paths"].items():
         for method, operation in item.items():
             for code, answer in operation["responses"].items():
@@ -66,3 +64,5 @@ def test_every_error_answer_is_the_json_error_schema(client):
                     assert media == "application/json", (method, path, code)
                     schema = answer["content"][media]["schema"]
                     assert "#/components/schemas/Error" in str(schema), (method, path, code)
+                    checked += 1
+    assert checked >= 10  # webhooks, callbacks and the API each describe several refusals

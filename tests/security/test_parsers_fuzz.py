@@ -64,6 +64,18 @@ def test_parser_refuses_with_its_own_error_or_returns_safe_values(body, url_stat
     assert_safe(event)
 
 
+@pytest.mark.parametrize(
+    ("body", "url_status"),
+    [
+        (b'{"id": " t-1 ", "cityLang": "es", "companyName": "Tienda"}', "going_to_dropoff"),
+        (b'{"orderId": 42, "trackingUrl": "https://x.test/track/42?token=a", "status": "completed"}', None),
+    ],
+)
+def test_parser_accepts_real_bodies_with_the_same_safe_values(body, url_status):
+    """The checks the fuzzing applies to whatever gets through, on bodies that must get through."""
+    assert_safe(intake.parse(body, url_status))
+
+
 @FIXED
 @given(
     url_status=st.text(max_size=80),
