@@ -3,7 +3,7 @@
 import pytest
 
 from worker.errors import UnknownDelivery
-from worker.resend import CAP, InvalidResend, ResendLimited, ResendRequest, recent, resend
+from worker.resend import CAP, InvalidResend, ResendLimited, ResendRequest, resend
 
 DELIVERY = "t-shiinc-27946"
 
@@ -34,7 +34,7 @@ def test_the_record_is_the_audit_entry(sandbox, services, work):
     assert record["resend_reason"] == "typo in email" and record["corrected"] == "yes"
     assert record["destination"] == "n…@example.org" and record["state"] == "sent"
     assert sandbox.emails[0].rcpt_tos == ["new@example.org"]
-    assert recent(services.redis) == [DELIVERY]
+    assert services.store.recent() == [DELIVERY]
 
 
 def test_bypasses_the_duplicate_guard_on_purpose(sandbox, services, work, post_webhook):

@@ -1,17 +1,15 @@
 """The webhook's hot path: read a Shippify body, decide, and record + queue it in one atomic Redis call."""
 
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import redis
 from rq import Queue
 
 from worker import queueing, statuses, store
 from worker.settings import Settings
-from worker.store import RECENT_KEY, RECENT_SIZE, STATS_KEY, event_key, timeline_key
+from worker.store import STATS_KEY, event_key, timeline_key
 
 MAX_ID_LENGTH = 128
 MAX_URL_LENGTH = 2048
@@ -119,49 +117,17 @@ def event_id(delivery_id: str, status: str | None) -> str:
     return store.digest(delivery_id, status)
 
 
-# Unless the event is already recorded (KEYS[1]), make the writes given in ARGV (each as its argument count, then
-# the command and its arguments) in one atomic step: the record and RQ's enqueue of the job land together or not
-# at all. A duplicate only counts itself in KEYS[2]. One round trip per webhook, duplicates included. The writes
-# are collected from a pipeline, ours and those RQ's own enqueue makes, so RQ's storage stays RQ's business. A
-# full Redis (maxmemory with noeviction) refuses a script at its first write, so nothing is ever half-written.
-_RECORD_UNLESS_SEEN = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('HINCRBY', KEYS[2], 'webhooks_duplicate', 1)
-  return 0
-end
-local i = 1
-while i <= #ARGV do
-  local n = tonumber(ARGV[i])
-  redis.call(unpack(ARGV, i + 1, i + n))
-  i = i + n + 1
-end
-return 1
-"""
-
-
-_RECORD_UNLESS_SEEN_SHA = hashlib.sha1(_RECORD_UNLESS_SEEN.encode()).hexdigest()  # noqa: S324 - Redis names scripts so
-
-
-def _record_unless_seen(client: redis.Redis, keys: list[str], args: list[Any]) -> Any:
-    """Run the script by its digest; a Redis that does not know it yet (new, restarted, flushed) gets it whole,
-    and keeps it for the next call."""
-    try:
-        return client.evalsha(_RECORD_UNLESS_SEEN_SHA, len(keys), *keys, *args)
-    except redis.exceptions.NoScriptError:
-        return client.eval(_RECORD_UNLESS_SEEN, len(keys), *keys, *args)
-
-
-def accept(client: redis.Redis, q: Queue, settings: Settings, event: IncomingEvent) -> Accepted:
+def accept(s: store.Store, q: Queue, settings: Settings, event: IncomingEvent) -> Accepted:
     """Record the event and queue its processing in one atomic Redis call, or say it is a duplicate or ignored."""
     eid = event_id(event.delivery_id, event.status)
     outcome, detail = _decide(settings, event.status)
-    with client.pipeline() as pipe:  # collects the writes (ours, then RQ's enqueue) without sending them
+    with s.redis.pipeline() as pipe:  # collects the writes (ours, then RQ's own enqueue) without sending them
         pipe.multi()  # as RQ expects of a caller's pipeline
         _record(pipe, settings, eid, event, outcome, detail)
         if outcome == "queued":
             queueing.enqueue_process(q, settings, eid, event.delivery_id, pipeline=pipe)
-        writes = [item for args, _ in pipe.command_stack for item in (len(args), *args)]
-    if not _record_unless_seen(client, [event_key(eid), STATS_KEY], writes):
+        writes = [args for args, _ in pipe.command_stack]
+    if not s.write_unless_exists(event_key(eid), writes):
         return Accepted("duplicate", eid, event.delivery_id, event.status)
     return Accepted(outcome, eid, event.delivery_id, event.status, detail)
 
@@ -194,6 +160,4 @@ def _record(pipe, settings: Settings, eid: str, event: IncomingEvent, outcome: s
     pipe.rpush(timeline_key(event.delivery_id), f"e:{eid}")
     pipe.expire(timeline_key(event.delivery_id), settings.retention_seconds)
     pipe.hincrby(STATS_KEY, f"webhooks_{outcome}", 1)
-    pipe.lrem(RECENT_KEY, 0, event.delivery_id)
-    pipe.lpush(RECENT_KEY, event.delivery_id)
-    pipe.ltrim(RECENT_KEY, 0, RECENT_SIZE - 1)
+    store.touch_recent(pipe, event.delivery_id)

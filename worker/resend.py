@@ -19,7 +19,7 @@ from worker import phones, plan, queueing, sms_text, statuses
 from worker.messages import resolve_locale
 from worker.rules import CHANNELS, MAIN_STATUS
 from worker.services import Services
-from worker.store import PREFIX, RECENT_KEY, RECENT_SIZE, as_text
+from worker.store import PREFIX, touch_recent
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,9 @@ def resend(services: Services, key: str, request: ResendRequest, actor: str, cap
     reason = " ".join(request.reason.split())
     fields = {"delivery_id": delivery_id, "status": status, "locale": locale, "actor": actor, "reason": reason}
     queued = [_record(channel, to, overrides, fields, context, services) for channel, to in destinations.items()]
-    remember(services.redis, delivery_id)
+    with services.redis.pipeline() as pipe:
+        touch_recent(pipe, delivery_id)
+        pipe.execute()
     return ResendResult(delivery_id, status, queued)
 
 
@@ -271,17 +273,3 @@ def _retry_after(limiter: MovingWindowRateLimiter, item: Any, delivery_id: str) 
     """Seconds until the oldest resend in the window leaves it."""
     reset_at, _ = limiter.get_window_stats(item, "delivery", delivery_id)
     return max(1, round(reset_at - time.time()))
-
-
-def remember(client: redis.Redis, delivery_id: str) -> None:
-    """Put a delivery at the top of the console's recent activity (a capped list, no duplicates)."""
-    with client.pipeline() as pipe:
-        pipe.lrem(RECENT_KEY, 0, delivery_id)
-        pipe.lpush(RECENT_KEY, delivery_id)
-        pipe.ltrim(RECENT_KEY, 0, RECENT_SIZE - 1)
-        pipe.execute()
-
-
-def recent(client: redis.Redis, limit: int = 20) -> list[str]:
-    """The delivery ids with the latest activity, newest first."""
-    return [as_text(v) for v in client.lrange(RECENT_KEY, 0, limit - 1)]

@@ -75,6 +75,25 @@ redis.call('HSET', KEYS[1], 'state', ARGV[2])
 )
 
 
+# Unless KEYS[1] exists, make the writes given in ARGV, each as its argument count then the command and its
+# arguments, in one atomic step (the webhook intake: the event's record and RQ's enqueue of its job land together or
+# not at all); when it exists, only count a duplicate in KEYS[2]. A full Redis (maxmemory with noeviction) refuses a
+# script at its first write, so nothing is ever half-written.
+_UNLESS_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HINCRBY', KEYS[2], 'webhooks_duplicate', 1)
+  return 0
+end
+local i = 1
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return 1
+"""
+
+
 def digest(*parts: str, size: int = 24) -> str:
     """A short stable id from parts (delivery ids may hold characters RQ job ids cannot)."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:size]
@@ -127,6 +146,17 @@ class Store:
         self.ttl = retention_seconds
         self._advance = client.register_script(_ADVANCE)
         self._swap = client.register_script(_SWAP)
+        self._unless_exists = client.register_script(_UNLESS_EXISTS)
+
+    def write_unless_exists(self, key: str, writes: list[tuple[Any, ...]]) -> bool:
+        """Make `writes` (each a command and its arguments) in one atomic step unless `key` exists; False, and only
+        the duplicate counter bumped, when it does. One round trip."""
+        args = [item for command in writes for item in (len(command), *command)]
+        return bool(self._unless_exists(keys=[key, STATS_KEY], args=args))
+
+    def recent(self, limit: int = 20) -> list[str]:
+        """The delivery ids with the latest activity, newest first."""
+        return [as_text(v) for v in self.redis.lrange(RECENT_KEY, 0, limit - 1)]
 
     # events -----------------------------------------------------------------------------------
     def event(self, event_id: str) -> dict[str, str]:
@@ -295,6 +325,14 @@ def _observe(pipe: Any, seconds: float) -> None:
     bucket = next((f"{b:g}" for b in LATENCY_BUCKETS if seconds <= b), "+Inf")
     pipe.hincrby(LATENCY_KEY, bucket, 1)
     pipe.hincrbyfloat(LATENCY_KEY, "sum", round(max(seconds, 0.0), 3))
+
+
+def touch_recent(client: Any, delivery_id: str) -> None:
+    """Put a delivery at the top of the console's recent activity, a capped list without repeats (on a client or a
+    pipeline)."""
+    client.lrem(RECENT_KEY, 0, delivery_id)
+    client.lpush(RECENT_KEY, delivery_id)
+    client.ltrim(RECENT_KEY, 0, RECENT_SIZE - 1)
 
 
 def decode_row(row: Mapping[Any, Any]) -> dict[str, str]:

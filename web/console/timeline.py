@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from worker.resend import recent
 from worker.store import Store
 
 # Colour family of each notification state (the text is shown too, so colour is never the only signal).
@@ -77,7 +76,7 @@ def timeline(store: Store, delivery_id: str) -> list[Entry]:
 def recent_activity(store: Store, limit: int = 20) -> list[Activity]:
     """The deliveries with the latest activity and what last happened to each, newest first."""
     rows = []
-    for delivery_id in recent(store.redis, limit):
+    for delivery_id in store.recent(limit):
         events = store.events(delivery_id)
         notifications = store.notifications(delivery_id)
         last_event = Entry("event", moment(events[-1].get("received_at")), events[-1]) if events else None
