@@ -122,3 +122,26 @@ def test_same_webhook_five_times_at_once_sends_one_message(app, sandbox, work, s
     assert codes == [200, 200, 200, 200, 202]
     work()
     assert len(sandbox.sms) == 1 and len(sandbox.emails) == 1
+
+
+def test_a_forked_job_stopped_at_shutdown_records_where_not_what(services):
+    """RQ's forking worker ends a job that outlives the shutdown grace with an exception carrying the interrupted
+    frame's details; whatever logs or reports that exception must find where the job stopped, not its variables."""
+    import sys
+
+    from rq.exceptions import ShutDownImminentException
+
+    from worker.__main__ import ForkingWorker
+
+    worker = ForkingWorker([services.queue], connection=services.redis)
+
+    def sending(to: str, body: str):
+        return sys._getframe()  # noqa: SLF001 - the frame a signal would interrupt
+
+    frame = sending("+593998976565", "Iliana, tu pedido va en camino: https://x.test/track/t-1?token=Secret123")
+    with pytest.raises(ShutDownImminentException) as stopped:
+        worker.request_force_stop_sigrtmin(signal.SIGRTMIN, frame)
+    text = f"{stopped.value} {stopped.value.extra_info!r}"
+    assert "sending" in text  # where it stopped
+    for secret in ("593998976565", "Iliana", "Secret123"):
+        assert secret not in text

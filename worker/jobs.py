@@ -5,7 +5,6 @@ from collections.abc import Callable
 from functools import cache
 
 from rq import get_current_job
-from rq.exceptions import ShutDownImminentException
 
 from worker import plan, send
 from worker.errors import PermanentError
@@ -38,7 +37,3 @@ def _run(step: Callable[[str, Services], str], item_id: str) -> str:
         if job is not None:
             job.retries_left = 0
         raise
-    except ShutDownImminentException:
-        # RQ attaches the interrupted frame's local variables (message text, phone) to this exception; the
-        # failed-job record and logs must not carry them. The job is retried; the ledger prevents a resend.
-        raise ShutDownImminentException("the worker is shutting down; the job will be retried", {}) from None
