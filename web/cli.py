@@ -40,15 +40,15 @@ def checks(services: Services) -> list[Check]:
     found: list[Check] = [
         ("redis", lambda: _redis(services)),
         ("templates", lambda: _templates(services)),
-        ("shippify credentials", _quiet(services.shippify.check_credentials)),
+        ("shippify credentials", services.shippify.check_credentials),
     ]
     if services.sms is not None:
         found += [
-            ("twilio credentials", _quiet(services.sms.check_credentials)),
+            ("twilio credentials", services.sms.check_credentials),
             ("twilio sender", lambda: _sender(services)),
         ]
     if services.mailer is not None:
-        found.append(("smtp login", _quiet(services.mailer.check_login)))
+        found.append(("smtp login", services.mailer.check_login))
     found.append(("public url", lambda: _public_url(services)))
     return found
 
@@ -62,15 +62,6 @@ def _run(name: str, check: Callable[[], str | None]) -> bool:
         return False
     click.echo(f"ok    {name}" + (f" ({note})" if note else ""))
     return True
-
-
-def _quiet(call: Callable[[], None]) -> Callable[[], str | None]:
-    """A check that has nothing to add when it passes."""
-
-    def run() -> None:
-        call()
-
-    return run
 
 
 def _redis(services: Services) -> str:

@@ -37,7 +37,7 @@ def count(q: Queue) -> int:
 def requeue(q: Queue, job_id: str) -> bool:
     """Run a failed job again (after fixing its cause); False when it is not in the failed list."""
     registry = q.failed_job_registry
-    if job_id not in registry.get_job_ids():
+    if job_id not in registry:  # one ZSCORE, not the whole list
         return False
     registry.requeue(job_id)
     return True
@@ -46,7 +46,7 @@ def requeue(q: Queue, job_id: str) -> bool:
 def discard(q: Queue, job_id: str) -> bool:
     """Forget a failed job for good; False when it is not in the failed list."""
     registry = q.failed_job_registry
-    if job_id not in registry.get_job_ids():
+    if job_id not in registry:  # one ZSCORE, not the whole list
         return False
     registry.remove(job_id, delete_job=True)
     return True

@@ -1,5 +1,6 @@
 """Find a delivery, see its timeline and tracking link, resend: the pages support staff use all day."""
 
+from functools import partial
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -14,25 +15,14 @@ from worker import phones, resend
 from worker.errors import NotifierError, UnknownDelivery
 from worker.plan import recipient_of
 
-
-@bp.app_template_filter("state")
-def state_label(code: str | None) -> str:
-    return labels.label(labels.STATES, code)
-
-
-@bp.app_template_filter("outcome")
-def outcome_label(code: str | None) -> str:
-    return labels.label(labels.OUTCOMES, code)
-
-
-@bp.app_template_filter("why")
-def reason_label(code: str | None) -> str:
-    return labels.label(labels.REASONS, code)
-
-
-@bp.app_template_filter("channel")
-def channel_label(code: str | None) -> str:
-    return labels.label(labels.CHANNELS, code)
+# Template filters that name a code in the staff member's language: {{ n.state|state }}, {{ e.outcome|outcome }}...
+for _name, _table in {
+    "state": labels.STATES,
+    "outcome": labels.OUTCOMES,
+    "why": labels.REASONS,
+    "channel": labels.CHANNELS,
+}.items():
+    bp.add_app_template_filter(partial(labels.label, _table), _name)
 
 
 @bp.get("/")
@@ -108,7 +98,7 @@ def resend_delivery(delivery_id: str) -> ResponseReturnValue:
 def _flash_result(result: resend.ResendResult) -> None:
     """One line per channel, with the masked destination."""
     for sent in result.notifications:
-        names = {"channel": channel_label(sent.channel), "to": sent.destination}
+        names = {"channel": labels.label(labels.CHANNELS, sent.channel), "to": sent.destination}
         if sent.state == "suppressed":
             flash(_("%(channel)s to %(to)s not sent: the recipient replied STOP.", **names), "warning")
         else:
