@@ -133,16 +133,24 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def verdict(ratio: float, target: str, kind: str = "target") -> str:
+    """ "" when `ratio` meets `target` (">= 0.90", "<= 1.50", "< 1.00"), else " below target" (" above aim" for a
+    bound of our own rather than one the issue sets), with the third decimal when the miss rounds to the bound."""
+    op, _, text = target.partition(" ")
+    bound = float(text)
+    met = {">=": ratio >= bound, "<=": ratio <= bound, "<": ratio < bound}[op]
+    if met:
+        return ""
+    miss = " below target" if kind == "target" else " above aim"
+    return miss + (f" ({ratio:.3f})" if f"{ratio:.2f}" == f"{bound:.2f}" else "")
+
+
 def ratio_line(figure: str, ours: float, floor: float, target: str, fmt: str = "{:.0f}", kind: str = "target") -> str:
-    """`ingest rps: ours 812 floor 905 ratio 0.90 (target >= 0.90)`, with `below target` when missed; kind "aim"
-    for a bound of our own rather than one the issue sets."""
+    """`ingest rps: ours 812 floor 905 ratio 0.90 (target >= 0.90)`, with `below target` when missed."""
     ratio = ours / floor if floor else 0.0
-    op, _, bound = target.partition(" ")
-    met = ratio >= float(bound) if op == ">=" else ratio <= float(bound)
-    verdict = "" if met else (" below target" if kind == "target" else " above aim")
-    if verdict and f"{ratio:.2f}" == f"{float(bound):.2f}":
-        verdict += f" ({ratio:.3f})"  # a miss that rounds to the bound
-    return f"{figure}: ours {fmt.format(ours)} floor {fmt.format(floor)} ratio {ratio:.2f} ({kind} {target}){verdict}"
+    return f"{figure}: ours {fmt.format(ours)} floor {fmt.format(floor)} ratio {ratio:.2f} ({kind} {target})" + verdict(
+        ratio, target, kind
+    )
 
 
 def machine() -> str:

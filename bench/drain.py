@@ -47,7 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--mode",
         choices=("simple", "fork", "both"),
         default="both",
-        help="worker kind: in-process (the default), --fork, both",
+        help="worker kind: simple (in-process, as the Procfile), fork (--fork), both (the default)",
     )
     parser.add_argument("--json", action="store_true", help="also print one machine-readable line per mode")
     return parser.parse_args(argv)

