@@ -1,6 +1,5 @@
 """`POST /api/deliveries/<id>/resend`: the console's resend for support tools, with a bearer token (API_TOKENS)."""
 
-import hmac
 import json
 import logging
 from typing import Any, TypeGuard
@@ -8,27 +7,22 @@ from typing import Any, TypeGuard
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from web.errors import error
+from web.secret_match import matching
 from worker import resend
 from worker.errors import NotifierError, PermanentError, UnknownDelivery
 from worker.services import Services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
-MAX_TOKEN_LENGTH = 512
 MAX_BODY_BYTES = 16 * 1024
 
 
 def token_name(header: str | None, tokens: dict[str, str]) -> str | None:
     """The name of the token in `Authorization: Bearer <token>`, compared in constant time with every token."""
     scheme, _, provided = (header or "").partition(" ")
-    if scheme.lower() != "bearer" or not provided.strip() or len(provided) > MAX_TOKEN_LENGTH:
+    if scheme.lower() != "bearer":
         return None
-    candidate = provided.strip().encode("latin-1", errors="replace")  # WSGI headers are latin-1 strings
-    found = None
-    for name, token in tokens.items():
-        if hmac.compare_digest(candidate, token.encode()):
-            found = name  # no early exit: every token is compared
-    return found
+    return matching(provided.strip(), ((name, token.encode()) for name, token in tokens.items()))
 
 
 @bp.before_request

@@ -4,6 +4,8 @@ import logging
 from urllib.parse import parse_qs, urlsplit
 
 import redis
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +41,9 @@ def check_eviction_policy(client: redis.Redis) -> str | None:
             "noeviction`)."
         )
     return None
+
+
+def limiter(client: redis.Redis, key_prefix: str) -> MovingWindowRateLimiter:
+    """A moving-window rate limiter (the `limits` library) keeping its counts in our Redis, on our connection pool."""
+    storage = RedisStorage("redis://", connection_pool=client.connection_pool, key_prefix=key_prefix)
+    return MovingWindowRateLimiter(storage)

@@ -12,10 +12,9 @@ from typing import Any
 
 import redis
 from limits import parse
-from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from worker import phones, plan, queueing, sms_text, statuses
+from worker import connection, phones, plan, queueing, sms_text, statuses
 from worker.messages import resolve_locale
 from worker.rules import CHANNELS, MAIN_STATUS
 from worker.services import Services
@@ -265,8 +264,7 @@ def _record(
 
 def _cap(client: redis.Redis, cap: str) -> tuple[MovingWindowRateLimiter, Any]:
     """A moving-window limiter on our own Redis connection pool."""
-    storage = RedisStorage("redis://", connection_pool=client.connection_pool, key_prefix=f"{PREFIX}:resend-cap")
-    return MovingWindowRateLimiter(storage), parse(cap)
+    return connection.limiter(client, f"{PREFIX}:resend-cap"), parse(cap)
 
 
 def _retry_after(limiter: MovingWindowRateLimiter, item: Any, delivery_id: str) -> int:

@@ -4,13 +4,12 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from limits import parse
-from limits.storage import RedisStorage
-from limits.strategies import MovingWindowRateLimiter
 from werkzeug.wrappers import Response
 
 from web.console.base import bp, safe_next, services
 from web.console.forms import LanguageForm, LoginForm
 from worker import staff
+from worker.connection import limiter
 
 ACCOUNT_LIMIT = "5/minute"  # failed sign-ins per username, wherever they come from
 ADDRESS_LIMIT = "20/minute"  # failed sign-ins per client address, whatever the username
@@ -25,8 +24,7 @@ class LoginThrottle:
     the login form pays for it, not the webhooks."""
 
     def __init__(self, client) -> None:
-        storage = RedisStorage("redis://", connection_pool=client.connection_pool, key_prefix="ntf:login")
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.limiter = limiter(client, "ntf:login")
 
     def allows(self, username: str, address: str) -> bool:
         """Whether another attempt may be checked at all (a throttled account is refused even with the password)."""
