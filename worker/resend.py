@@ -213,7 +213,7 @@ def _status(delivery: dict[str, Any], channels: tuple[str, ...], locale: str, se
 
 def _hints(services: Services, delivery_id: str) -> dict[str, str]:
     """What the last webhook told us that the delivery itself may not (language, merchant name)."""
-    events = services.store.events(delivery_id)
+    ((events, _),) = services.store.timelines([delivery_id], last_only=True)
     last = events[-1] if events else {}
     return {
         "delivery_id": delivery_id,

@@ -14,7 +14,7 @@ Keys (all but opt-outs expire after RETENTION_DAYS):
 import hashlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis
@@ -197,26 +197,42 @@ class Store:
 
     def notifications(self, delivery_id: str) -> list[dict[str, str]]:
         """Every notification of a delivery, oldest first, each with its id."""
-        ids = self._timeline_ids(delivery_id, "n:")
-        with self.redis.pipeline() as pipe:
-            for nid in ids:
-                pipe.hgetall(notif_key(nid))
-            rows = pipe.execute()
-        return [{"id": nid, **decode_row(row)} for nid, row in zip(ids, rows, strict=True) if row]
+        return self.timelines([delivery_id])[0][1]
 
     def events(self, delivery_id: str) -> list[dict[str, str]]:
         """Every event of a delivery, oldest first, each with its id."""
-        ids = self._timeline_ids(delivery_id, "e:")
-        with self.redis.pipeline() as pipe:
-            for eid in ids:
-                pipe.hgetall(event_key(eid))
-            rows = pipe.execute()
-        return [{"id": eid, **decode_row(row)} for eid, row in zip(ids, rows, strict=True) if row]
+        return self.timelines([delivery_id])[0][0]
 
-    def _timeline_ids(self, delivery_id: str, kind: str) -> list[str]:
-        """Ids of one kind ("e:" events, "n:" notifications) on a delivery's timeline."""
-        entries = (as_text(entry) for entry in self.redis.lrange(timeline_key(delivery_id), 0, -1))
-        return [entry[len(kind) :] for entry in entries if entry.startswith(kind)]
+    def timelines(
+        self, delivery_ids: Sequence[str], last_only: bool = False
+    ) -> list[tuple[list[dict[str, str]], list[dict[str, str]]]]:
+        """(events, notifications) of each delivery, oldest first, each record with its id (only the latest of each
+        kind with `last_only`); two round trips for any number of deliveries."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for delivery_id in delivery_ids:
+                pipe.lrange(timeline_key(delivery_id), 0, -1)
+            lists = [[as_text(entry) for entry in entries] for entries in pipe.execute()]
+        wanted = [
+            [
+                [entry[2:] for entry in entries if entry.startswith(kind)][-1 if last_only else 0 :]
+                for kind in ("e:", "n:")
+            ]
+            for entries in lists
+        ]
+        with self.redis.pipeline(transaction=False) as pipe:
+            for event_ids, notification_ids in wanted:
+                for eid in event_ids:
+                    pipe.hgetall(event_key(eid))
+                for nid in notification_ids:
+                    pipe.hgetall(notif_key(nid))
+            rows = iter(pipe.execute())
+        return [
+            (
+                [{"id": eid, **decode_row(row)} for eid in event_ids if (row := next(rows))],
+                [{"id": nid, **decode_row(row)} for nid in notification_ids if (row := next(rows))],
+            )
+            for event_ids, notification_ids in wanted
+        ]
 
     def claim(self, notification_id: str) -> bool:
         """The send ledger: pending → claimed, atomically; False when another attempt got there first."""

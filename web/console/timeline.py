@@ -68,20 +68,25 @@ def moment(value: str | None) -> datetime | None:
 
 def timeline(store: Store, delivery_id: str) -> list[Entry]:
     """Events and notifications of a delivery, newest first."""
-    entries = [Entry("event", moment(e.get("received_at")), e) for e in store.events(delivery_id)]
-    entries += [Entry("notification", moment(n.get("created_at")), n) for n in store.notifications(delivery_id)]
+    ((events, notifications),) = store.timelines([delivery_id])
+    entries = [_event(e) for e in events] + [_notification(n) for n in notifications]
     return sorted(entries, key=lambda e: e.at or datetime.fromtimestamp(0, UTC), reverse=True)
 
 
 def recent_activity(store: Store, limit: int = 20) -> list[Activity]:
     """The deliveries with the latest activity and what last happened to each, newest first."""
-    rows = []
-    for delivery_id in store.recent(limit):
-        events = store.events(delivery_id)
-        notifications = store.notifications(delivery_id)
-        last_event = Entry("event", moment(events[-1].get("received_at")), events[-1]) if events else None
-        last = notifications[-1] if notifications else None
-        last_notification = Entry("notification", moment(last.get("created_at")), last) if last else None
-        if last_event or last_notification:
-            rows.append(Activity(delivery_id, last_event, last_notification))
+    ids = store.recent(limit)
+    rows = [
+        Activity(delivery_id, _event(events[-1]) if events else None, _notification(notes[-1]) if notes else None)
+        for delivery_id, (events, notes) in zip(ids, store.timelines(ids, last_only=True), strict=True)
+        if events or notes
+    ]
     return sorted(rows, key=lambda a: a.at, reverse=True)
+
+
+def _event(record: dict[str, str]) -> Entry:
+    return Entry("event", moment(record.get("received_at")), record)
+
+
+def _notification(record: dict[str, str]) -> Entry:
+    return Entry("notification", moment(record.get("created_at")), record)

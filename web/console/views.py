@@ -46,7 +46,7 @@ def find() -> ResponseReturnValue:
     try:
         delivery = services().shippify.get_delivery(key)
     except UnknownDelivery:
-        if services().store.events(key) or services().store.notifications(key):
+        if any(services().store.timelines([key])[0]):  # known here, though Shippify no longer knows it
             return redirect(url_for("console.delivery", delivery_id=key))
         return _home(form, _("No delivery has that id or merchant reference."), 404)
     except NotifierError:
