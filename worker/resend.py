@@ -115,7 +115,10 @@ def resend(services: Services, key: str, request: ResendRequest, actor: str, cap
         raise ResendLimited(cap, _retry_after(limiter, item, delivery_id))
     reason = " ".join(request.reason.split())
     fields = {"delivery_id": delivery_id, "status": status, "locale": locale, "actor": actor, "reason": reason}
-    queued = [_record(channel, to, overrides, fields, context, services) for channel, to in destinations.items()]
+    queued = [
+        _record(channel, to, channel not in sendable, overrides, fields, context, services)
+        for channel, to in destinations.items()
+    ]
     with services.redis.pipeline() as pipe:
         touch_recent(pipe, delivery_id)
         pipe.execute()
@@ -225,6 +228,7 @@ def _hints(services: Services, delivery_id: str) -> dict[str, str]:
 def _record(
     channel: str,
     to: str,
+    opted_out: bool,
     overrides: dict[str, str],
     fields: dict[str, str],
     context: dict[str, Any],
@@ -249,7 +253,7 @@ def _record(
         "state": "pending",
     }
     extra = {"delivery_id": fields["delivery_id"], "notification_id": nid, "to": masked}
-    if _opted_out(channel, to, services):
+    if opted_out:  # checked once, before the cap
         s.create_notification(nid, {**record, "state": "suppressed", "reason": "opted_out"})
         log.info("resend suppressed: recipient opted out", extra=extra)
         return Queued(nid, channel, masked, "suppressed", template, OPTED_OUT_DETAIL)
