@@ -1,6 +1,7 @@
 """Twilio's delivery reports and the recipient's replies (STOP/START), signature-checked."""
 
 import logging
+import re
 
 from flask import Blueprint, Response, current_app, request
 from twilio.request_validator import RequestValidator
@@ -15,6 +16,7 @@ log = logging.getLogger(__name__)
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 START_WORDS = frozenset({"START", "UNSTOP", "YES"})
 OPTED_OUT_CODE = "21610"
+MESSAGE_SID = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")  # SM…/MM…: 34 characters
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -40,8 +42,9 @@ def status() -> Response:
     new_state = request.form.get("MessageStatus", "").lower()
     code = request.form.get("ErrorCode") or None
     nid = services.store.by_provider_id(sid) if sid else None
-    if nid and new_state:
-        services.store.advance(nid, new_state, error_code=code)
+    # Only a report that moves the state acts: a replayed or repeated report (the same MessageSid and status) finds
+    # the state already there and changes nothing, not even an opt-out the recipient has since revoked with START.
+    if nid and new_state and services.store.advance(nid, new_state, error_code=code):
         if code == OPTED_OUT_CODE and request.form.get("To"):
             _opt_out(services, request.form["To"])
         log.info("delivery report", extra={"notification_id": nid, "state": new_state})
@@ -54,19 +57,24 @@ def inbound() -> Response:
     if not _signed():
         return error(403, "invalid_signature", "the X-Twilio-Signature header does not match this request")
     services: Services = current_app.extensions["notifier"]
+    sid = request.form.get("MessageSid", "")
+    sid = sid if MESSAGE_SID.match(sid) else ""
+    if services.store.handled(sid):  # a replay: the STOP or START it carried was acted on once, when it came
+        log.info("inbound message replayed: ignored")
+        return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
     sender = phones.normalise(request.form.get("From", ""), services.settings.default_country).e164
     keyword = (request.form.get("OptOutType") or request.form.get("Body", "")).strip().upper()
     if sender and keyword in STOP_WORDS:
-        _opt_out(services, sender)
+        _opt_out(services, sender, sid)
     elif sender and keyword in START_WORDS:
-        services.store.opt_in(sender)
+        services.store.opt_in(sender, sid)
         log.info("recipient opted back in", extra={"to": phones.mask(sender)})
     return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
 
 
-def _opt_out(services: Services, number: str) -> None:
+def _opt_out(services: Services, number: str, message_sid: str = "") -> None:
     """Remember a STOP, whichever way it reached us."""
     e164 = phones.normalise(number, services.settings.default_country).e164
     if e164:
-        services.store.opt_out(e164)
+        services.store.opt_out(e164, message_sid)
         log.info("recipient opted out", extra={"to": phones.mask(e164)})

@@ -7,6 +7,7 @@ Keys (all but opt-outs expire after RETENTION_DAYS):
   ntf:outbox:{notification_id}         hash   the rendered message and real destination, deleted once sent
   ntf:provider:{sid}                   string Twilio's message sid → notification id, for delivery reports
   ntf:optout:{sha256(e164)}            string numbers that replied STOP (kept until START)
+  ntf:inbound:{MessageSid}             string an inbound Twilio message already acted on (a replay changes nothing)
   ntf:stats, ntf:latency               hash   counters and the latency histogram behind /metrics
   ntf:recent                           list   the 100 deliveries with the latest activity, newest first
 """
@@ -127,6 +128,10 @@ def provider_key(provider_id: str) -> str:
 
 def optout_key(e164: str) -> str:
     return f"{PREFIX}:optout:{digest(e164, size=64)}"
+
+
+def inbound_key(message_sid: str) -> str:
+    return f"{PREFIX}:inbound:{message_sid}"
 
 
 STATS_KEY = f"{PREFIX}:stats"
@@ -306,13 +311,30 @@ class Store:
         return decode_row(payload), float(received_at) if event_id and received_at else None
 
     # opt-outs ---------------------------------------------------------------------------------
-    def opt_out(self, e164: str) -> None:
-        """Remember that this number replied STOP: no SMS until it replies START."""
-        self.redis.set(optout_key(e164), str(now()))
+    def opt_out(self, e164: str, message_sid: str = "") -> None:
+        """Remember that this number replied STOP: no SMS until it replies START. With the reply's `message_sid`,
+        the reply is marked as handled in the same step (see `handled`)."""
+        with self.redis.pipeline() as pipe:
+            pipe.set(optout_key(e164), str(now()))
+            self._mark_handled(pipe, message_sid)
+            pipe.execute()
 
-    def opt_in(self, e164: str) -> None:
-        """The number replied START: SMS may go to it again."""
-        self.redis.delete(optout_key(e164))
+    def opt_in(self, e164: str, message_sid: str = "") -> None:
+        """The number replied START: SMS may go to it again (the reply marked as handled in the same step)."""
+        with self.redis.pipeline() as pipe:
+            pipe.delete(optout_key(e164))
+            self._mark_handled(pipe, message_sid)
+            pipe.execute()
+
+    def handled(self, message_sid: str) -> bool:
+        """Whether this inbound message was already acted on: a signed request replayed later (a START replayed
+        after a newer STOP) must change nothing. Twilio signatures carry no time, so the message id is the key."""
+        return bool(message_sid) and bool(self.redis.exists(inbound_key(message_sid)))
+
+    def _mark_handled(self, pipe: Any, message_sid: str) -> None:
+        """Keep an inbound message's id for the retention period, alongside what it changed."""
+        if message_sid:
+            pipe.set(inbound_key(message_sid), "1", ex=self.ttl)
 
     def is_opted_out(self, e164: str) -> bool:
         """Whether SMS to this number must be suppressed."""
