@@ -60,9 +60,10 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside the console, so a crafted link cannot send staff elsewhere after login."""
-    if target and target.startswith("/console") and not urlsplit(target).netloc and "\\" not in target:
-        return target
+    """Only a path inside the console, so a crafted link cannot send staff elsewhere after login; control characters
+    (a newline would split the Location header) and backslashes fall back to the console home."""
+    if target and target.startswith("/console") and target.isprintable() and "\\" not in target:
+        return target if not urlsplit(target).netloc else url_for("console.home")
     return url_for("console.home")
 
 
