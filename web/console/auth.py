@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from limits import parse
 from werkzeug.wrappers import Response
 
-from web.console.base import bp, safe_next, services
+from web.console.base import bp, keep_only_language, safe_next, services, session_policy
 from web.console.forms import LanguageForm, LoginForm
-from worker import staff
+from worker import sessions, staff
 from worker.connection import limiter
 
 ACCOUNT_LIMIT = "5/minute"  # sign-in attempts per username since its last success, wherever they come from
@@ -60,23 +60,20 @@ def login() -> ResponseReturnValue:
 
 
 def _start_session(account: staff.Staff) -> None:
-    """Clear whatever the session held before (no fixation), keep the language."""
-    language = session.get("lang")
-    session.clear()
+    """A new session record and id (no fixation: whatever the cookie held before ends), keeping the language."""
+    if "sid" in session:
+        sessions.end(services().redis, session["sid"])
+    keep_only_language()
     session.permanent = True
-    session["staff"] = account.username
-    session["since"] = account.created_at
-    if language:
-        session["lang"] = language
+    session["sid"] = sessions.start(services().redis, account.username, session_policy())
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    """End the session."""
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
+    """End the session: its record goes, so a copy of the cookie no longer signs anyone in."""
+    if "sid" in session:
+        sessions.end(services().redis, session["sid"], g.staff.username if g.staff else None)
+    keep_only_language()
     flash(_("You are signed out."), "info")
     return redirect(url_for("console.login"))
 
