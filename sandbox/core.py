@@ -132,6 +132,10 @@ class Sandbox:
             raise KeyError(delivery_id)
         return str(answer["url"])
 
+    def answer_tracking_url(self, delivery_id: str, url: str) -> None:
+        """Make the token endpoint answer `url` as it is for this delivery (a misbehaving Shippify)."""
+        self.shippify.answer_url(delivery_id, url)
+
     @property
     def shippify_calls(self) -> list[tuple[str, str]]:
         """(method, path) of every Shippify API request, in order."""

@@ -34,6 +34,7 @@ class ShippifyStore:
         self._deliveries: dict[str, dict[str, Any]] = {}
         self._tokens: dict[str, str] = {}
         self._calls: list[tuple[str, str]] = []
+        self._urls: dict[str, str] = {}  # links given as they are, to try what a misbehaving answer would do
 
     def add(self, delivery_id: str, **overrides: Any) -> dict[str, Any]:
         """Build and store a delivery; returns a copy the caller may modify freely."""
@@ -72,11 +73,17 @@ class ShippifyStore:
             delivery_id = delivery["id"]
             token = self._tokens.setdefault(delivery_id, new_token())
             recipient = delivery.get("recipient") or {}
+            url = self._urls.get(delivery_id, f"{TRACK_BASE}/track/{delivery_id}?token={token}&ref=server")
         return {
             "token": token,
-            "url": f"{TRACK_BASE}/track/{delivery_id}?token={token}&ref=server",
+            "url": url,
             "recipient": {"name": recipient.get("name"), "email": recipient.get("email")},
         }
+
+    def answer_url(self, delivery_id: str, url: str) -> None:
+        """Answer this exact link for the delivery's token from now on."""
+        with self._lock:
+            self._urls[delivery_id] = url
 
     def record(self, method: str, path: str) -> None:
         """Remember a received call, in order."""
@@ -95,6 +102,7 @@ class ShippifyStore:
             self._deliveries.clear()
             self._tokens.clear()
             self._calls.clear()
+            self._urls.clear()
 
 
 def error(status: int, message: str) -> tuple[Response, int]:

@@ -2,9 +2,10 @@
 
 import os
 from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import load_dotenv
-from flask import Flask
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from worker import logs
@@ -21,7 +22,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.webhook_max_bytes,
         JSON_SORT_KEYS=False,
     )
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    # The router's client address and scheme are trusted; its X-Forwarded-Host is not: no URL we build names a host
+    # taken from the request (redirects are relative, Twilio signatures use PUBLIC_BASE_URL).
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     app.extensions["notifier"] = Services.from_settings(settings)
 
     from web import errors, health, metrics, observability, openapi, twilio_hooks, webhooks
@@ -40,7 +43,18 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     console_cli.register(app)
     messages_cli.register(app)
     app.register_blueprint(openapi.bp)
+    app.after_request(relative_redirects)
     return app
+
+
+def relative_redirects(response: Response) -> Response:
+    """Our own redirects as paths: Werkzeug builds its trailing-slash redirects from the request's Host header,
+    which the client chooses; a path keeps the browser on the host it asked for, whatever that header said."""
+    parts = urlsplit(response.headers.get("Location", ""))
+    if parts.scheme and parts.netloc.lower() == request.host.lower():
+        path = "/" + parts.path.lstrip("/")  # never "//host/...", which a browser reads as another host
+        response.headers["Location"] = urlunsplit(("", "", path, parts.query, parts.fragment))
+    return response
 
 
 def _settings(config: Settings | Mapping[str, str] | None) -> Settings:

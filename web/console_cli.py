@@ -1,4 +1,5 @@
-"""Support commands under `flask --app web ...`: `staff add|remove|list`, `resend`, `failed list|requeue|discard`."""
+"""Support commands under `flask --app web ...`: `staff add|password|remove|list`, `resend`,
+`failed list|requeue|discard`."""
 
 import getpass
 
@@ -47,6 +48,18 @@ def staff_remove(username: str) -> None:
     if not staff.remove(_services().redis, username):
         raise click.ClickException(f"no staff member named {staff.normalise_username(username)!r}")
     click.echo(f"removed {staff.normalise_username(username)}")
+
+
+@staff_group.command("password")
+@click.argument("username")
+@click.password_option(help=f"At least {staff.MIN_PASSWORD_LENGTH} characters; asked for when not given.")
+def staff_password(username: str, password: str) -> None:
+    """Set a new password; every session the account has open ends at once."""
+    try:
+        account = staff.set_password(_services().redis, username, password)
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"password changed for {account.username}; their sessions have ended")
 
 
 @staff_group.command("list")

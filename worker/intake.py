@@ -7,12 +7,11 @@ from typing import Any
 
 from rq import Queue
 
-from worker import queueing, statuses, store
+from worker import links, queueing, statuses, store
 from worker.settings import Settings
 from worker.store import STATS_KEY, event_key, timeline_key
 
 MAX_ID_LENGTH = 128
-MAX_URL_LENGTH = 2048
 MAX_HINT_LENGTH = 200
 
 
@@ -104,10 +103,9 @@ def _short(value: object) -> str:
 
 
 def _tracking_url(value: object) -> str:
-    """The body's private tracking link when Shippify includes one (its "Tracking Url" option)."""
-    if isinstance(value, str) and value.startswith("https://") and len(value) <= MAX_URL_LENGTH:
-        return value if value.isprintable() and " " not in value else ""
-    return ""
+    """The body's private tracking link when Shippify includes one (its "Tracking Url" option) in canonical form;
+    whether its host is Shippify's is decided where the message is planned, against the configured API."""
+    return links.canonical(value) or ""
 
 
 def event_id(delivery_id: str, status: str | None) -> str:

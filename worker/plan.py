@@ -6,12 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from rq.exceptions import DuplicateJobError
 
-from worker import phones, queueing, sms_text, statuses, store
+from worker import links, phones, queueing, sms_text, statuses, store
 from worker.errors import UnknownDelivery
 from worker.messages import first_name, resolve_locale
 from worker.services import Services
@@ -22,7 +21,6 @@ log = logging.getLogger(__name__)
 
 EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 FALLBACK_MERCHANT = "Shippify"
-SHIPPIFY_HOST = "api.shippify.co"
 
 
 @dataclass(frozen=True)
@@ -194,15 +192,10 @@ def _mask(plan: Plan) -> str:
 def _link(event: dict[str, str], services: Services) -> TrackingLink:
     """The body's tracking link when Shippify sent one on its own host, else a fresh one from the API (a webhook
     sender with a leaked secret must not choose the link a recipient is sent)."""
-    body_link = event.get("tracking_url", "")
-    if body_link and urlsplit(body_link).hostname in _shippify_hosts(services):
+    body_link = links.canonical(event.get("tracking_url", ""), links.shippify_hosts(services.settings.shippify_api_url))
+    if body_link:
         return TrackingLink(body_link)
     return services.shippify.get_tracking_link(event["delivery_id"])
-
-
-def _shippify_hosts(services: Services) -> set[str | None]:
-    """Hosts whose links the notifier trusts: Shippify's, and the API it is configured with."""
-    return {SHIPPIFY_HOST, urlsplit(services.settings.shippify_api_url).hostname}
 
 
 def template_context(

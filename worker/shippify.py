@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import requests
 
+from worker import links
 from worker.errors import ConfigurationError, PermanentError, TransientError, UnknownDelivery
 
 
@@ -34,11 +35,14 @@ class ShippifyClient:
         return self._get(f"/v1/deliveries/{_segment(delivery_id)}/complete", delivery_id)
 
     def get_tracking_link(self, delivery_id: str) -> TrackingLink:
-        """`GET /v1/deliveries/token/{id}`: a link bound to the recipient."""
+        """`GET /v1/deliveries/token/{id}`: a link bound to the recipient, on whatever host Shippify tracks on, but
+        only in canonical form (links.py), so no answer can carry a link that a browser reads another way."""
         body = self._get(f"/v1/deliveries/token/{_segment(delivery_id)}", delivery_id)
-        url = body.get("url")
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            raise TransientError(f"Shippify answered the tracking link of {delivery_id} without a usable url")
+        url = links.canonical(body.get("url"))
+        if url is None:
+            raise TransientError(
+                f"Shippify answered the tracking link of {delivery_id} without a usable url (a plain https link)"
+            )
         return TrackingLink(url)
 
     def check_credentials(self) -> None:

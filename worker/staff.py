@@ -8,6 +8,7 @@ from typing import Any
 import redis
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from worker import sessions
 from worker.store import PREFIX, as_text, decode_row, now
 
 ROLES = ("support", "admin")
@@ -46,7 +47,7 @@ def normalise_username(raw: str) -> str:
 
 
 def add(client: redis.Redis, username: str, password: str, role: str = "support") -> Staff:
-    """Create an account; an existing username is refused (remove it first)."""
+    """Create an account; an existing username is refused (`set_password` changes a password)."""
     name = normalise_username(username)
     _check(name, password, role)
     record: dict[Any, Any] = {
@@ -55,7 +56,10 @@ def add(client: redis.Redis, username: str, password: str, role: str = "support"
         "created_at": str(now()),
     }
     if not client.hsetnx(staff_key(name), "username", name):
-        raise StaffError(f"staff member {name!r} already exists: remove them first to change the password or role")
+        raise StaffError(
+            f"staff member {name!r} already exists: `staff password` changes the password; "
+            "remove them first to change the role"
+        )
     with client.pipeline() as pipe:
         pipe.hset(staff_key(name), mapping=record)
         pipe.sadd(STAFF_SET, name)
@@ -64,13 +68,25 @@ def add(client: redis.Redis, username: str, password: str, role: str = "support"
 
 
 def remove(client: redis.Redis, username: str) -> bool:
-    """Delete an account; their open sessions stop working on the next request."""
+    """Delete an account and end its open sessions at once."""
     name = normalise_username(username)
     with client.pipeline() as pipe:
         pipe.delete(staff_key(name))
         pipe.srem(STAFF_SET, name)
         deleted, _ = pipe.execute()
+    sessions.end_all(client, name)
     return bool(deleted)
+
+
+def set_password(client: redis.Redis, username: str, password: str) -> Staff:
+    """Give an account a new password and end every session it has open (a stolen cookie stops working too)."""
+    account = get(client, username)
+    if account is None:
+        raise StaffError(f"no staff member named {normalise_username(username)!r}: add them with `staff add`")
+    _check(account.username, password, account.role)
+    client.hset(staff_key(account.username), "password_hash", generate_password_hash(password, method=HASH_METHOD))
+    sessions.end_all(client, account.username)
+    return account
 
 
 def get(client: redis.Redis, username: str) -> Staff | None:

@@ -1,20 +1,20 @@
 """The support console: login, find a delivery, its timeline, resend; admins also see failed jobs and staff.
 
 `init_app` wires the extensions it needs: CSRF on every form (Flask-WTF), login throttling in Redis
-(the `limits` library), console text in es/pt/en (Flask-Babel), signed session cookies and security headers.
+(the `limits` library), console text in es/pt/en (Flask-Babel), signed session cookies that carry only a session id
+(the session itself is a record in Redis: worker/sessions.py) and security headers.
 """
-
-from datetime import timedelta
 
 from flask import Flask, Request, Response, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+from worker import sessions
 from worker.services import Services
 from worker.settings import LOCALES
 
-SESSION_LIFETIME = timedelta(hours=12)
+SESSION_LIFETIME = sessions.LIFETIME
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -50,6 +50,8 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_SSL_STRICT=False,
     )
     app.session_interface = SessionOnlyWithCookie()
+    # When sessions end (idle, lifetime); tests replace it, with its clock, to move time without waiting.
+    app.extensions["console_sessions"] = sessions.Policy()
     _csrf(app)
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.after_request(security_headers)

@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from limits import parse
 from werkzeug.wrappers import Response
 
-from web.console.base import bp, safe_next, services
+from web.console.base import bp, keep_only_language, safe_next, services, session_policy
 from web.console.forms import LanguageForm, LoginForm
-from worker import staff
+from worker import sessions, staff
 from worker.connection import limiter
 
-ACCOUNT_LIMIT = "5/minute"  # failed sign-ins per username, wherever they come from
-ADDRESS_LIMIT = "20/minute"  # failed sign-ins per client address, whatever the username
+ACCOUNT_LIMIT = "5/minute"  # sign-in attempts per username since its last success, wherever they come from
+ADDRESS_LIMIT = "20/minute"  # sign-in attempts per client address, whatever the username
 
 
 ACCOUNT = parse(ACCOUNT_LIMIT)
@@ -20,20 +20,21 @@ ADDRESS = parse(ADDRESS_LIMIT)
 
 
 class LoginThrottle:
-    """Failed sign-ins counted in Redis (the `limits` library, moving window), shared by every web process; only
-    the login form pays for it, not the webhooks."""
+    """Sign-in attempts counted in Redis (the `limits` library, moving window), shared by every web process; only
+    the login form pays for it, not the webhooks. Each attempt is counted before its password is checked, in one
+    atomic step per limit, so parallel attempts cannot all pass the check before any of them is counted."""
 
     def __init__(self, client) -> None:
         self.limiter = limiter(client, "ntf:login")
 
-    def allows(self, username: str, address: str) -> bool:
-        """Whether another attempt may be checked at all (a throttled account is refused even with the password)."""
-        return self.limiter.test(ACCOUNT, "account", username) and self.limiter.test(ADDRESS, "address", address)
+    def attempt(self, username: str, address: str) -> bool:
+        """Count an attempt against the account, then the address; False when either limit is used up (a throttled
+        account is refused even with the right password)."""
+        return self.limiter.hit(ACCOUNT, "account", username) and self.limiter.hit(ADDRESS, "address", address)
 
-    def failed(self, username: str, address: str) -> None:
-        """Count a wrong password against the account and the address."""
-        self.limiter.hit(ACCOUNT, "account", username)
-        self.limiter.hit(ADDRESS, "address", address)
+    def succeeded(self, username: str) -> None:
+        """A right password: the account's count starts again (the address keeps counting every attempt)."""
+        self.limiter.clear(ACCOUNT, "account", username)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,35 +48,32 @@ def login() -> ResponseReturnValue:
         username = staff.normalise_username(form.username.data or "")[:64]
         address = request.remote_addr or "unknown"
         throttle = LoginThrottle(services().redis)
-        if not throttle.allows(username, address):
+        if not throttle.attempt(username, address):
             abort(429)
         account = staff.authenticate(services().redis, username, form.password.data or "")
         if account is not None:
+            throttle.succeeded(username)
             _start_session(account)
             return redirect(safe_next(form.next.data))
-        throttle.failed(username, address)
         error = _("Wrong username or password.")
     return render_template("console/login.html", form=form, error=error)
 
 
 def _start_session(account: staff.Staff) -> None:
-    """Clear whatever the session held before (no fixation), keep the language."""
-    language = session.get("lang")
-    session.clear()
+    """A new session record and id (no fixation: whatever the cookie held before ends), keeping the language."""
+    if "sid" in session:
+        sessions.end(services().redis, session["sid"])
+    keep_only_language()
     session.permanent = True
-    session["staff"] = account.username
-    session["since"] = account.created_at
-    if language:
-        session["lang"] = language
+    session["sid"] = sessions.start(services().redis, account.username, session_policy())
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    """End the session."""
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
+    """End the session: its record goes, so a copy of the cookie no longer signs anyone in."""
+    if "sid" in session:
+        sessions.end(services().redis, session["sid"], g.staff.username if g.staff else None)
+    keep_only_language()
     flash(_("You are signed out."), "info")
     return redirect(url_for("console.login"))
 

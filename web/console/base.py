@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from web.console.forms import LanguageForm
-from worker import staff
+from worker import sessions, staff
 from worker.services import Services
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -36,15 +36,27 @@ def require_login() -> Response | None:
 
 
 def _session_staff() -> staff.Staff | None:
-    """The account behind the session, if it still exists (a removed account's sessions stop working)."""
-    username = session.get("staff")
-    if not username:
-        return None
-    account = staff.get(services().redis, username)
-    if account is None or account.created_at != session.get("since"):
-        session.clear()
-        return None
+    """The account behind a live session; a session that ended (sign-out, idle, lifetime, password change, removal)
+    leaves only the language choice in the cookie."""
+    username = sessions.resume(services().redis, session.get("sid"), session_policy())
+    account = staff.get(services().redis, username) if username else None
+    if account is None and "sid" in session:
+        sessions.end(services().redis, session["sid"], username)
+        keep_only_language()
     return account
+
+
+def session_policy() -> sessions.Policy:
+    """When console sessions end (set in `init_app`)."""
+    return current_app.extensions["console_sessions"]
+
+
+def keep_only_language() -> None:
+    """Forget everything in the cookie but the language choice."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -60,9 +72,10 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside the console, so a crafted link cannot send staff elsewhere after login."""
-    if target and target.startswith("/console") and not urlsplit(target).netloc and "\\" not in target:
-        return target
+    """Only a path inside the console, so a crafted link cannot send staff elsewhere after login; control characters
+    (a newline would split the Location header) and backslashes fall back to the console home."""
+    if target and target.startswith("/console") and target.isprintable() and "\\" not in target:
+        return target if not urlsplit(target).netloc else url_for("console.home")
     return url_for("console.home")
 
 
