@@ -50,6 +50,8 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
 def relative_redirects(response: Response) -> Response:
     """Our own redirects as paths: Werkzeug builds its trailing-slash redirects from the request's Host header,
     which the client chooses; a path keeps the browser on the host it asked for, whatever that header said."""
+    if not 300 <= response.status_code < 400:
+        return response  # most answers: no Location to look up (a miss in Headers costs an exception)
     parts = urlsplit(response.headers.get("Location", ""))
     if parts.scheme and parts.netloc.lower() == request.host.lower():
         path = "/" + parts.path.lstrip("/")  # never "//host/...", which a browser reads as another host
