@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import WEBHOOK_TOKEN, free_port, wait_for
+from tests.conftest import API_TOKEN, WEBHOOK_TOKEN, free_port, wait_for
 from tests.test_deploy import procfile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,14 @@ STALLED = [
 def web(env, tmp_path):
     """The Procfile's web command on a free port; yields its base URL."""
     port = free_port()
-    process_env = {**os.environ, **env, "PORT": str(port), "WEB_CONCURRENCY": str(WORKERS), "PYTHONPATH": str(ROOT)}
+    process_env = {
+        **os.environ,
+        **env,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(WORKERS),
+        "PYTHONPATH": str(ROOT),
+        "API_TOKENS": f"helpdesk:{API_TOKEN}",
+    }
     command = procfile()["web"]
     command[0] = str(Path(sys.executable).with_name("gunicorn"))
     with (tmp_path / "web.log").open("wb") as out:
@@ -43,8 +50,9 @@ def web(env, tmp_path):
         process.wait(timeout=30)
 
 
-def test_health_and_webhooks_answer_while_slow_clients_hold_every_old_worker(web):
+def test_health_and_webhooks_answer_while_slow_clients_hold_every_old_worker(web, sandbox):
     url, port = web
+    sandbox.add_delivery("t-slow-resend")
     held = []
     try:
         for n in range(4 * WORKERS):  # each kind of stalled request, twice as many as there are workers
@@ -58,7 +66,13 @@ def test_health_and_webhooks_answer_while_slow_clients_hold_every_old_worker(web
             headers={"X-Webhook-Token": WEBHOOK_TOKEN},
             timeout=10,
         )
-        assert (health.status_code, webhook.status_code) == (200, 202)
+        resend = requests.post(  # calls Shippify from the web process (requests, through the patched socket module)
+            url + "/api/deliveries/t-slow-resend/resend",
+            json={"channels": ["email"]},
+            headers={"Authorization": f"Bearer {API_TOKEN}"},
+            timeout=10,
+        )
+        assert (health.status_code, webhook.status_code, resend.status_code) == (200, 202, 202)
         assert all(_still_open(sock) for sock in held)  # the slow clients were held, not dropped to make room
     finally:
         for sock in held:
