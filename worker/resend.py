@@ -1,7 +1,8 @@
 """A resend asked for by a person (console, CLI or API): one function, the same rules and audit for all three.
 
 It bypasses the one-message-per-status guard on purpose (a new notification id each time), with a fresh tracking
-link, optionally to a corrected destination, capped per delivery; the send path (worker/send.py) does the rest.
+link, optionally to a corrected destination, capped per delivery and per actor (worker/resend_caps.py); the send
+path (worker/send.py) does the rest.
 """
 
 import logging

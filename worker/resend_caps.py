@@ -9,7 +9,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 
 import redis
 from limits import RateLimitItem, parse
@@ -66,6 +66,7 @@ def kind(sendable: list[str], overrides: dict[str, str]) -> str:
 
 
 def rate(settings: Settings, cap: str) -> str:
+    """The configured rate of a cap kind."""
     return settings.resend_cap_corrected if cap == CORRECTED else settings.resend_cap_own
 
 
@@ -124,6 +125,7 @@ class Caps:
         self.item = parse(cap)
 
     def check(self) -> None:
+        """Refuse early, before Shippify is asked for a link, when either cap is already spent."""
         if not self.limiter.test(self.item, "delivery", self.delivery_id):
             self._refuse_delivery()
         refusal = check(self.services.redis, self.services.settings, self.actor, self.kind)
@@ -131,6 +133,7 @@ class Caps:
             self._refuse(refusal, ActorLimited(refusal))
 
     def take(self) -> None:
+        """Count this resend against both caps (atomic hits: parallel resends cannot both slip under a cap)."""
         if not self.limiter.hit(self.item, "delivery", self.delivery_id):
             self._refuse_delivery()
         refusal = take(self.services.redis, self.services.settings, self.actor, self.kind)
@@ -138,10 +141,12 @@ class Caps:
             self._refuse(refusal, ActorLimited(refusal))
 
     def _refuse_delivery(self) -> None:
+        """The per-delivery cap, with the wait until its oldest resend leaves the window."""
         reset_at, _ = self.limiter.get_window_stats(self.item, "delivery", self.delivery_id)
         refusal = Refusal("delivery", self.cap, max(1, round(reset_at - time.time())))
         self._refuse(refusal, ResendLimited(self.cap, refusal.retry_after))
 
-    def _refuse(self, refusal: Refusal, exc: ResendLimited) -> None:
+    def _refuse(self, refusal: Refusal, exc: ResendLimited) -> NoReturn:
+        """Into the audit list, then to the caller."""
         record_refusal(self.services.redis, self.services.settings, self.actor, self.delivery_id, refusal)
         raise exc
