@@ -54,9 +54,10 @@ def wait_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> No
     raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
 
 
-def gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    """gunicorn as the Procfile runs it (same config file); bound to 127.0.0.1 only."""
+def gunicorn(app: str, port: int, env: dict[str, str], log: Path, options: Sequence[str] = ()) -> subprocess.Popen:
+    """gunicorn as the Procfile runs it (same config file, `options` on top); bound to 127.0.0.1 only."""
     command = [str(Path(PYTHON).with_name("gunicorn")), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
+    command += options
     with log.open("ab") as out:
         process = subprocess.Popen([*command, app], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     wait_port(port, process)

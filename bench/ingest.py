@@ -143,7 +143,8 @@ def report(args: argparse.Namespace, results: dict[str, tuple[load.Load, dict]])
     ours, floor = results["ours"][0], results["floor"][0]
     print(
         f"ingest setup: {ours.tool}, {args.concurrency} connections, {ours.seconds:.1f} s per app in {args.rounds} "
-        f"alternating rounds after {WARMUP_SECONDS:g} s warm-up, 2 gunicorn sync workers each; {common.machine()}"
+        f"alternating rounds after {WARMUP_SECONDS:g} s warm-up, 2 gunicorn workers each as gunicorn.conf.py sets "
+        f"them; {common.machine()}"
     )
     print(common.ratio_line("ingest rps", ours.rps, floor.rps, ">= 0.90"))
     for p in (50, 99):

@@ -30,6 +30,11 @@ PROVIDER_KEYS = {
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sandbox.local", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="web port (8000)")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("WEB_HOST", "127.0.0.1"),
+        help="web address (127.0.0.1: this machine only; 0.0.0.0 exposes it to the network, with its printed secret)",
+    )
     parser.add_argument("--sandbox-port", type=int, default=8070, help="sandbox HTTP port (8070; 0 = any)")
     parser.add_argument("--smtp-port", type=int, default=8025, help="sandbox SMTP port (8025; 0 = any)")
     parser.add_argument("--run-dir", type=Path, default=RUN_DIR, help="local state: Redis data, dev secret (.run)")
@@ -80,11 +85,12 @@ def start_redis(run_dir: Path, started: list) -> str:
     return server.connection_url
 
 
-def spawn(env: dict[str, str]) -> list[subprocess.Popen]:
-    """The two Procfile processes."""
+def spawn(env: dict[str, str], host: str = "127.0.0.1") -> list[subprocess.Popen]:
+    """The two Procfile processes; the web one bound to `host` (loopback unless asked), not the Procfile's 0.0.0.0."""
     python = sys.executable
     gunicorn = str(Path(python).with_name("gunicorn"))
-    web = subprocess.Popen([gunicorn, "--config", "gunicorn.conf.py", "web.wsgi:app"], cwd=ROOT, env=env)
+    bind = ["--bind", f"[{host}]:{env['PORT']}" if ":" in host else f"{host}:{env['PORT']}"]
+    web = subprocess.Popen([gunicorn, "--config", "gunicorn.conf.py", *bind, "web.wsgi:app"], cwd=ROOT, env=env)
     worker = subprocess.Popen([python, "-m", "worker"], cwd=ROOT, env=env)
     return [web, worker]
 
@@ -139,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     try:
         env, sandbox = settings_env(args, started)
-        processes = spawn(env)
+        processes = spawn(env, args.host)
         if not wait_ready(args.port, processes):
             print("The web or worker process did not start; see the messages above.", file=sys.stderr)
             return 1

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def settings_read_by_the_code() -> set[str]:
     source = (ROOT / "worker" / "settings.py").read_text()
-    return set(re.findall(r'self\.(?:text|url|number|choice|locales|boolean)\("([A-Z_]+)"', source)) | {
+    return set(re.findall(r'self\.(?:text|url|number|choice|locales|boolean|rate)\("([A-Z_]+)"', source)) | {
         "WEBHOOK_TOKENS",
         "API_TOKENS",
         "DEFAULT_COUNTRY",

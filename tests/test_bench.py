@@ -35,3 +35,14 @@ def test_drain_prints_each_figure_against_the_limit_and_every_message_arrives_on
         assert any(line.startswith(f"drain {figure} [simple]: ") for line in lines), figure
     (check,) = [line for line in lines if line.startswith("drain check [simple]: ")]
     assert check.endswith(": ok") and "lost 0 duplicated 0" in check, check
+
+
+@pytest.mark.timeout(180)
+def test_slow_clients_prints_each_step_against_its_floor_and_the_service_keeps_answering():
+    lines = run("slow_clients.py", "--slow", "0,4", "--duration", "1", "--models", "config")
+    for n in (0, 4):
+        for figure in ("rps", "p99 ms"):
+            (line,) = [line for line in lines if line.startswith(f"slow-clients config N={n} {figure}: ")]
+            assert " ours " in line and " floor " in line and " ratio " in line, line
+        (check,) = [line for line in lines if line.startswith(f"slow-clients config N={n} check: ")]
+        assert check.endswith(": ok") and "0 unanswered or 5xx" in check, check

@@ -3,6 +3,7 @@
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,12 +15,22 @@ import requests
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-CLEARED = ("REDIS_URL", "SHIPPIFY_APP_ID", "TWILIO_ACCOUNT_SID", "SMTP_URL", "WEBHOOK_TOKENS", "APP_ENV", "PORT")
+CLEARED = (
+    "REDIS_URL",
+    "SHIPPIFY_APP_ID",
+    "TWILIO_ACCOUNT_SID",
+    "SMTP_URL",
+    "WEBHOOK_TOKENS",
+    "APP_ENV",
+    "PORT",
+    "WEB_HOST",
+)
 
 
 @pytest.fixture
-def running(tmp_path):
-    """`python -m sandbox.local` (what `make run` starts) with nothing configured, on free ports."""
+def running(tmp_path, request):
+    """`python -m sandbox.local` (what `make run` starts) with nothing configured, on free ports (and the options of
+    the test's parameter, if any)."""
     env = {k: v for k, v in os.environ.items() if k not in CLEARED and not k.startswith("TEST_")}
     ports = [str(free_port()) for _ in range(3)]
     command = [
@@ -35,6 +46,7 @@ def running(tmp_path):
         "--run-dir",
         str(tmp_path),
     ]
+    command += getattr(request, "param", [])
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         yield process, read_banner(process)
@@ -71,3 +83,43 @@ def test_the_documented_sample_webhook_produces_an_sms_and_an_email(running):
     assert len(seen["sms"]) == 1 and len(seen["emails"]) == 1
     assert "token=" in seen["sms"][0]["body"]
     assert process.poll() is None
+
+
+def test_the_development_web_process_listens_on_loopback_only(running):
+    """A dev instance prints its webhook secret: others on the network must not reach it."""
+    _, banner = running
+    port = int(re.search(r"http://127\.0\.0\.1:(\d+)/healthz", banner).group(1))
+    assert listening_addresses(port) == {"127.0.0.1"}
+    outside = non_loopback_address()
+    if outside:  # on a machine with a network interface, reaching the port from it is refused
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((outside, port), timeout=5).close()
+
+
+@pytest.mark.parametrize("running", [["--host", "0.0.0.0"]], indirect=True)  # noqa: S104 - the point of the test
+def test_exposing_the_development_instance_is_a_deliberate_option(running):
+    _, banner = running
+    port = int(re.search(r"http://127\.0\.0\.1:(\d+)/healthz", banner).group(1))
+    assert listening_addresses(port) == {"0.0.0.0"}
+
+
+def listening_addresses(port: int) -> set[str]:
+    """IPv4 addresses with a socket listening on `port`, from the kernel's table (/proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, _, hex_port = local.partition(":")
+        if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+            found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found
+
+
+def non_loopback_address() -> str | None:
+    """This machine's address on its default route (no packet is sent), None without a network."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address

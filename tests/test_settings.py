@@ -63,6 +63,7 @@ def test_empty_environment_names_every_required_variable_in_one_message():
         ("NOTIFY_RULES", "/nonexistent/rules.toml", "cannot read"),
         ("TWILIO_SHORTEN_URLS", "true", "TWILIO_SHORTEN_URLS=true needs TWILIO_MESSAGING_SERVICE_SID"),
         ("TWILIO_SHORTEN_URLS", "maybe", "TWILIO_SHORTEN_URLS='maybe' must be true or false"),
+        ("RESEND_CAP_CORRECTED", "twenty", "RESEND_CAP_CORRECTED='twenty' must be a rate such as 20/hour"),
     ],
 )
 def test_malformed_settings_are_named_with_the_fix(name, value, words):

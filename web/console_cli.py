@@ -1,13 +1,14 @@
-"""Support commands under `flask --app web ...`: `staff add|password|remove|list`, `resend`,
+"""Support commands under `flask --app web ...`: `staff add|password|remove|list`, `resend`, `resend-refusals`,
 `failed list|requeue|discard`."""
 
 import getpass
+from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from worker import failed, resend, staff
+from worker import failed, resend, resend_caps, staff
 from worker.errors import NotifierError, UnknownDelivery
 from worker.services import Services
 
@@ -16,6 +17,7 @@ def register(app: Flask) -> None:
     """Attach the support commands to the app's CLI."""
     app.cli.add_command(staff_group)
     app.cli.add_command(resend_command)
+    app.cli.add_command(refusals_command)
     app.cli.add_command(failed_group)
 
 
@@ -93,6 +95,18 @@ def resend_command(delivery_id: str, channels: tuple[str, ...], to: str, reason:
     for sent in result.notifications:
         note = f" ({sent.detail})" if sent.detail else ""
         click.echo(f"{sent.channel} to {sent.destination}: {sent.state} [{sent.template}] {sent.notification_id}{note}")
+
+
+@click.command("resend-refusals")
+@with_appcontext
+@click.option("--limit", default=100, show_default=True, help="How many, newest first.")
+def refusals_command(limit: int) -> None:
+    """Resends refused by a cap (per delivery, or per actor): when, who, which delivery, which cap."""
+    entries = resend_caps.refusals(_services().redis, limit)
+    for entry in entries:
+        when = datetime.fromtimestamp(int(entry["at"]), UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        click.echo(f"{when}\t{entry['actor']}\t{entry['delivery_id']}\t{entry['cap']} {entry['rate']}")
+    click.echo(f"{len(entries)} refused resend(s)", err=True)
 
 
 def _operator() -> str:

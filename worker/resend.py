@@ -1,24 +1,21 @@
 """A resend asked for by a person (console, CLI or API): one function, the same rules and audit for all three.
 
 It bypasses the one-message-per-status guard on purpose (a new notification id each time), with a fresh tracking
-link, optionally to a corrected destination, capped per delivery; the send path (worker/send.py) does the rest.
+link, optionally to a corrected destination, capped per delivery and per actor (worker/resend_caps.py); the send
+path (worker/send.py) does the rest.
 """
 
 import logging
 import secrets
-import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import redis
-from limits import parse
-from limits.strategies import MovingWindowRateLimiter
-
-from worker import connection, phones, plan, queueing, sms_text, statuses
+from worker import phones, plan, queueing, resend_caps, sms_text, statuses
 from worker.messages import resolve_locale
+from worker.resend_caps import ActorLimited, ResendLimited  # noqa: F401 - the callers catch them from here
 from worker.rules import CHANNELS, MAIN_STATUS
 from worker.services import Services
-from worker.store import PREFIX, touch_recent
+from worker.store import touch_recent
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +41,6 @@ class InvalidResend(ValueError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("; ".join(f"{name}: {text}" for name, text in problems.items()))
         self.problems = problems
-
-
-class ResendLimited(Exception):
-    """The delivery had its share of resends for now."""
-
-    def __init__(self, cap: str, retry_after: int) -> None:
-        super().__init__(f"this delivery was already resent {cap.replace('/', ' times per ')}; try again later")
-        self.cap = cap
-        self.count = parse(cap).amount
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -98,9 +85,9 @@ def resend(services: Services, key: str, request: ResendRequest, actor: str, cap
     channels = _channels(request, delivery, services)
     destinations = _destinations(channels, overrides, delivery, services)
     sendable = [c for c, to in destinations.items() if not _opted_out(c, to, services)]
-    limiter, item = _cap(services.redis, cap)
-    if sendable and not limiter.test(item, "delivery", delivery_id):
-        raise ResendLimited(cap, _retry_after(limiter, item, delivery_id))
+    caps = resend_caps.Caps(services, cap, actor, delivery_id, resend_caps.kind(sendable, overrides))
+    if sendable:
+        caps.check()
     hints = _hints(services, delivery_id)
     locale = resolve_locale(delivery.get("cityLang") or hints.get("locale_hint"), services.settings.default_locale)
     status = _status(delivery, channels, locale, services)
@@ -111,8 +98,8 @@ def resend(services: Services, key: str, request: ResendRequest, actor: str, cap
         if sendable
         else {}
     )
-    if sendable and not limiter.hit(item, "delivery", delivery_id):
-        raise ResendLimited(cap, _retry_after(limiter, item, delivery_id))
+    if sendable:
+        caps.take()
     reason = " ".join(request.reason.split())
     fields = {"delivery_id": delivery_id, "status": status, "locale": locale, "actor": actor, "reason": reason}
     queued = [
@@ -264,14 +251,3 @@ def _record(
     queueing.enqueue_send(services.queue, services.settings, nid, fields["delivery_id"], channel)
     log.info("resend queued", extra=extra)
     return Queued(nid, channel, masked, "pending", template)
-
-
-def _cap(client: redis.Redis, cap: str) -> tuple[MovingWindowRateLimiter, Any]:
-    """A moving-window limiter on our own Redis connection pool."""
-    return connection.limiter(client, f"{PREFIX}:resend-cap"), parse(cap)
-
-
-def _retry_after(limiter: MovingWindowRateLimiter, item: Any, delivery_id: str) -> int:
-    """Seconds until the oldest resend in the window leaves it."""
-    reset_at, _ = limiter.get_window_stats(item, "delivery", delivery_id)
-    return max(1, round(reset_at - time.time()))

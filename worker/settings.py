@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import phonenumbers
+from limits import parse
 
 from worker import rules as rules_module
 from worker.rules import Rules, RulesError
@@ -59,6 +60,8 @@ class Settings:
     log_level: str = "INFO"
     sms_fold_locales: frozenset[str] = frozenset({"es", "pt"})
     sentry_dsn: str = field(default="", repr=False)
+    resend_cap_corrected: str = "20/hour"  # resends per actor to a destination they typed in
+    resend_cap_own: str = "200/hour"  # resends per actor to the recipient's own contact
 
     @property
     def is_development(self) -> bool:
@@ -165,6 +168,8 @@ class _Reader:
             log_level=self.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             sms_fold_locales=self.locales("SMS_FOLD_LOCALES", "es,pt"),
             sentry_dsn=self.url("SENTRY_DSN", "", ("https", "http")),
+            resend_cap_corrected=self.rate("RESEND_CAP_CORRECTED", "20/hour"),
+            resend_cap_own=self.rate("RESEND_CAP_OWN", "200/hour"),
         )
         self.check_required(values, rules, dev)
         if self.problems:
@@ -244,6 +249,16 @@ class _Reader:
         if unknown:
             self.problems.append(f"{name} may only list {', '.join(LOCALES)} (not {', '.join(sorted(unknown))})")
         return frozenset(values & set(LOCALES))
+
+    def rate(self, name: str, default: str) -> str:
+        """A rate in the `limits` library's notation, such as 20/hour or 100 per day."""
+        value = self.text(name, default)
+        try:
+            parse(value)
+        except ValueError:
+            self.problems.append(f"{name}={value!r} must be a rate such as 20/hour, 5/minute or 100/day")
+            return default
+        return value
 
     def country(self) -> str:
         """Region used for phone numbers written without a country code."""

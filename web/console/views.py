@@ -80,6 +80,14 @@ def resend_delivery(delivery_id: str) -> ResponseReturnValue:
         for name, problem in exc.problems.items():
             form[name].errors = [*form[name].errors, labels.label(labels.PROBLEMS, problem)]
         return _delivery_page(delivery_id, form, status=400)
+    except resend.ActorLimited as exc:
+        text = _(
+            "You reached your resend limit (%(count)d an hour for this kind of destination). "
+            "Try again in %(minutes)d minutes.",
+            count=exc.count,
+            minutes=max(1, -(-exc.retry_after // 60)),
+        )
+        return _delivery_page(delivery_id, form, status=429, form_error=text)
     except resend.ResendLimited as exc:
         text = _(
             "This delivery was already resent %(count)d times in the last hour. Try again in %(minutes)d minutes.",
