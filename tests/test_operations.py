@@ -10,10 +10,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from rq import SimpleWorker
 
 from tests.conftest import WEBHOOK_TOKEN, free_port, wait_for
-from web import create_app
 from web.cli import doctor
 from worker import logs, reporting
-from worker.settings import Settings
 
 
 @pytest.fixture
@@ -68,8 +66,8 @@ def test_doctor_lists_every_settings_problem(env):
         assert re.search(rf"^FAIL  settings: {name}", result.output, re.MULTILINE)
 
 
-def test_healthz_answers_even_without_redis(env):
-    client = create_app(Settings.from_env({**env, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})).test_client()
+def test_healthz_answers_even_without_redis(make_app):
+    client = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.get_json()["checks"]["redis"] == "unreachable"
