@@ -132,19 +132,32 @@ def client(app):
 
 
 @pytest.fixture
-def base_url(app) -> Iterator[str]:
-    """The app on a real socket (for a browser, or for settings that must point at it)."""
+def serve():
+    """Put apps on real sockets: serve(app) gives its base URL; every server is shut and its socket closed."""
     import threading
 
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    running = []
+
+    def start(wsgi_app) -> str:
+        server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in running:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@pytest.fixture
+def base_url(app, serve) -> str:
+    """The app on a real socket (for a browser, or for settings that must point at it)."""
+    return serve(app)
 
 
 @pytest.fixture
