@@ -88,6 +88,33 @@ def test_readyz_needs_a_live_worker(client, services):
         worker.register_death()
 
 
+@pytest.mark.parametrize(("waited_minutes", "answer"), [(6, 503), (4, 200)])
+def test_readyz_says_the_queue_is_stuck_when_its_next_job_waited_over_five_minutes(
+    client, services, settings, waited_minutes, answer
+):
+    from datetime import UTC, datetime, timedelta
+
+    from worker import queueing
+
+    worker = SimpleWorker([services.queue], connection=services.redis)
+    worker.register_birth()
+    worker.heartbeat()
+    job = queueing.enqueue_process(services.queue, settings, "e-stuck", "t-1")
+    job.enqueued_at = datetime.now(UTC) - timedelta(minutes=waited_minutes)  # as if no worker had taken it since
+    job.save()
+    try:
+        ready = client.get("/readyz")
+    finally:
+        worker.register_death()
+    assert ready.status_code == answer
+    queue = ready.get_json()["checks"]["queue"]
+    if answer == 200:
+        assert queue == "ok"
+    else:
+        waited = re.fullmatch(r"the next job has waited (\d+) s", queue)
+        assert waited and int(waited.group(1)) >= waited_minutes * 60
+
+
 def metric_values(client) -> dict[tuple[str, tuple], float]:
     response = client.get("/metrics")
     assert response.status_code == 200 and response.mimetype == "text/plain"
