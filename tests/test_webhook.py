@@ -93,30 +93,21 @@ def test_body_over_the_limit_is_413_json(env, make_app):
     assert response.status_code == 413 and response.get_json()["error"] == "request_entity_too_large"
 
 
-def test_chunked_bodies_over_a_real_socket_are_read_whole_and_limited(env, make_app):
+def test_chunked_bodies_over_a_real_socket_are_read_whole_and_limited(make_app, serve):
     """Without a Content-Length (chunked transfer), the body is still read whole, and the size limit still holds."""
-    import threading
-
     import requests
-    from werkzeug.serving import make_server
 
     app = make_app(WEBHOOK_MAX_MB="1")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/webhooks/shippify/going_to_dropoff"
-    headers = {"X-Webhook-Token": env["WEBHOOK_TOKENS"].split(",")[0], "Content-Type": "application/json"}
-    try:
-        padding = b"A" * 200_000
-        small = iter([b'{"id": "t-chunked", ', b'"note": "' + padding + b'"}'])
-        response = requests.post(url, data=small, headers=headers, timeout=10)
-        assert response.status_code == 202 and response.json()["delivery_id"] == "t-chunked"
-        large = (b'{"id": "t-big", "x": "' if i == 0 else b"A" * 65_536 for i in range(40))
-        response = requests.post(url, data=large, headers=headers, timeout=10)
-        assert response.status_code == 413 and response.json()["error"] == "request_entity_too_large"
-        assert app.extensions["notifier"].queue.count == 1
-    finally:
-        server.shutdown()
-        server.server_close()
+    url = serve(app) + "/webhooks/shippify/going_to_dropoff"
+    headers = {**HEADERS, "Content-Type": "application/json"}
+    padding = b"A" * 200_000
+    small = iter([b'{"id": "t-chunked", ', b'"note": "' + padding + b'"}'])
+    response = requests.post(url, data=small, headers=headers, timeout=10)
+    assert response.status_code == 202 and response.json()["delivery_id"] == "t-chunked"
+    large = (b'{"id": "t-big", "x": "' if i == 0 else b"A" * 65_536 for i in range(40))
+    response = requests.post(url, data=large, headers=headers, timeout=10)
+    assert response.status_code == 413 and response.json()["error"] == "request_entity_too_large"
+    assert app.extensions["notifier"].queue.count == 1
 
 
 def test_same_event_five_times_is_one_queued_job(post_webhook, services):
