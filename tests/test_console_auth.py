@@ -143,13 +143,12 @@ def test_session_cookie_flags(client, make_staff, csrf_token):
     assert "Secure" not in cookie  # APP_ENV=test: plain http
 
 
-def test_session_cookie_is_secure_outside_development(settings, make_staff, csrf_token):
+def test_session_cookie_is_secure_outside_development(settings, make_app, make_staff, csrf_token):
     from dataclasses import replace
 
     from tests.conftest import STAFF_PASSWORD
-    from web import create_app
 
-    client = create_app(replace(settings, app_env="production")).test_client()
+    client = make_app(replace(settings, app_env="production")).test_client()
     client.environ_base["wsgi.url_scheme"] = "https"  # as behind the platform's TLS router
     make_staff("ana", "support")
     form = {"username": "ana", "password": STAFF_PASSWORD, "csrf_token": csrf_token(client, "/console/login")}

@@ -123,3 +123,28 @@ def non_loopback_address() -> str | None:
             return None
         address = probe.getsockname()[0]
     return None if address.startswith("127.") else address
+
+
+def test_the_printed_console_login_signs_in_as_an_admin(running, tmp_path):
+    """A newcomer reads the console's address and a development login off the printout, and it works."""
+    _, banner = running
+    console, username, password = re.search(
+        r"Console:\s+(http://\S+/console/)\s+sign in as (\S+) / (\S+)", banner
+    ).groups()
+    assert password == (tmp_path / "console-password").read_text().strip()  # kept in .run/: the same next time
+    browser = requests.Session()
+    with browser:
+        login = browser.get(f"{console}login", timeout=5)
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login.text).group(1)
+        form = {"username": username, "password": password, "csrf_token": csrf}
+        signed_in = browser.post(f"{console}login", data=form, timeout=5, allow_redirects=False)
+        assert signed_in.status_code == 302, signed_in.text
+        assert browser.get(f"{console}admin/staff", timeout=5).status_code == 200  # an admin page
+
+
+@pytest.mark.parametrize("app_env", ["production", "test"])
+def test_no_console_account_is_made_outside_development(redis_client, redis_url, tmp_path, app_env):
+    from sandbox.local import dev_console_login
+
+    assert dev_console_login({"APP_ENV": app_env, "REDIS_URL": redis_url}, tmp_path) is None
+    assert not redis_client.keys("ntf:staff*") and not (tmp_path / "console-password").exists()

@@ -10,10 +10,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from rq import SimpleWorker
 
 from tests.conftest import WEBHOOK_TOKEN, free_port, wait_for
-from web import create_app
 from web.cli import doctor
 from worker import logs, reporting
-from worker.settings import Settings
 
 
 @pytest.fixture
@@ -68,8 +66,8 @@ def test_doctor_lists_every_settings_problem(env):
         assert re.search(rf"^FAIL  settings: {name}", result.output, re.MULTILINE)
 
 
-def test_healthz_answers_even_without_redis(env):
-    client = create_app(Settings.from_env({**env, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})).test_client()
+def test_healthz_answers_even_without_redis(make_app):
+    client = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.get_json()["checks"]["redis"] == "unreachable"
@@ -88,6 +86,33 @@ def test_readyz_needs_a_live_worker(client, services):
         }
     finally:
         worker.register_death()
+
+
+@pytest.mark.parametrize(("waited_minutes", "answer"), [(6, 503), (4, 200)])
+def test_readyz_says_the_queue_is_stuck_when_its_next_job_waited_over_five_minutes(
+    client, services, settings, waited_minutes, answer
+):
+    from datetime import UTC, datetime, timedelta
+
+    from worker import queueing
+
+    worker = SimpleWorker([services.queue], connection=services.redis)
+    worker.register_birth()
+    worker.heartbeat()
+    job = queueing.enqueue_process(services.queue, settings, "e-stuck", "t-1")
+    job.enqueued_at = datetime.now(UTC) - timedelta(minutes=waited_minutes)  # as if no worker had taken it since
+    job.save()
+    try:
+        ready = client.get("/readyz")
+    finally:
+        worker.register_death()
+    assert ready.status_code == answer
+    queue = ready.get_json()["checks"]["queue"]
+    if answer == 200:
+        assert queue == "ok"
+    else:
+        waited = re.fullmatch(r"the next job has waited (\d+) s", queue)
+        assert waited and int(waited.group(1)) >= waited_minutes * 60
 
 
 def metric_values(client) -> dict[tuple[str, tuple], float]:

@@ -123,3 +123,33 @@ def test_a_delivery_without_a_phone_asks_for_a_corrected_one(sandbox, services):
     with pytest.raises(InvalidResend) as invalid:
         resend(services, DELIVERY, ResendRequest(channels=("sms",)), actor="ana")
     assert "no usable phone" in invalid.value.problems["phone"]
+
+
+def test_the_resend_command_sends_to_a_corrected_number_and_says_what_it_queued(app, sandbox, services, work):
+    import getpass
+
+    sandbox.add_delivery(DELIVERY)
+    args = ["resend", DELIVERY, "--channel", "sms", "--to", "+593 99 111 2233", "--reason", "changed number"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    work()
+    (sms,) = sandbox.sms
+    assert sms["to"] == "+593991112233" and sms["body"].endswith(sandbox.tracking_url(DELIVERY))
+    (record,) = services.store.notifications(DELIVERY)
+    assert result.output == f"sms to +593…33: pending [es/going_to_dropoff/sms] {record['id']}\n"
+    assert (record["actor"], record["resend_reason"]) == (f"cli:{getpass.getuser()}", "changed number")
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "said"),
+    [
+        (["t-nobody"], 1, "t-nobody"),  # Shippify does not know it
+        ([DELIVERY, "--to", "not a number"], 2, "phone"),  # a usage error, before anything is sent
+    ],
+)
+def test_the_resend_command_refuses_with_a_reason_and_sends_nothing(app, sandbox, work, args, exit_code, said):
+    sandbox.add_delivery(DELIVERY)
+    result = app.test_cli_runner().invoke(args=["resend", *args])
+    work()
+    assert result.exit_code == exit_code and said in result.output
+    assert not sandbox.sms and not sandbox.emails

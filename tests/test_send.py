@@ -1,5 +1,8 @@
 """The send ledger and retry policy: each (delivery, status, channel) goes out once, whatever fails."""
 
+import pytest
+
+from tests.conftest import wait_for
 from worker import send
 from worker.plan import notification_id
 
@@ -106,3 +109,22 @@ def test_interrupted_send_that_never_reached_twilio_is_sent_once(sandbox, post_w
     sandbox.fail("twilio", hang=3.0, accept=False)
     work()
     assert len(sandbox.sms) == 1
+
+
+@pytest.mark.parametrize("interruption", [{"hang": 3}, {"drop": True}], ids=["reply-never-comes", "connection-dropped"])
+@pytest.mark.parametrize("relay_kept_it", [True, False], ids=["relay-kept-it", "relay-lost-it"])
+def test_email_interrupted_during_data_is_resent_once_with_the_same_message_id(
+    sandbox, post_webhook, work, services, interruption, relay_kept_it
+):
+    """The message went over the wire, then no reply: the relay may or may not have it. The retry sends it again
+    with the same Message-ID (mail clients show copies with one Message-ID as one message), and only once."""
+    fire(sandbox, post_webhook, phone=None)
+    sandbox.fail("smtp", accept=relay_kept_it, **interruption)
+    work()
+    assert wait_for(lambda: sandbox.inbox.data_done == 2, 10)  # the interrupted DATA has ended on the server too
+    work()  # nothing left to send
+    record = services.store.notification(EMAIL_ID)
+    copies = [m.message["Message-ID"] for m in sandbox.emails]
+    assert copies == [record["provider_id"]] * (2 if relay_kept_it else 1)
+    assert record["provider_id"].startswith(f"<{EMAIL_ID}@") and record["state"] == "sent"
+    assert sandbox.inbox.data_done == 2  # no third transmission

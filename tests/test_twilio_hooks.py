@@ -89,6 +89,40 @@ def test_start_opts_back_in_and_other_words_change_nothing(twilio_post, services
     assert not services.store.is_opted_out("+593998976565")
 
 
+@pytest.mark.parametrize("word", ["START", "unstop", " Yes "])
+def test_start_words_let_sms_go_again_after_stop(twilio_post, sandbox, post_webhook, work, services, word):
+    twilio_post("/webhooks/twilio/inbound", {"From": "+593998976565", "Body": "STOP"})
+    twilio_post("/webhooks/twilio/inbound", {"From": "+593998976565", "Body": word})
+    sandbox.add_delivery("t-1", email=None)
+    post_webhook({"id": "t-1"}, status="going_to_dropoff")
+    work()
+    assert [m["to"] for m in sandbox.sms] == ["+593998976565"]
+    assert services.store.notification(SMS_ID)["state"] != "suppressed"
+
+
+PUBLIC = "https://notifier.example.com"
+
+
+@pytest.mark.parametrize(
+    ("signed_for", "answer"), [(PUBLIC, 200), ("http://127.0.0.1:{port}", 403), ("http://notifier.example.com", 403)]
+)
+def test_signatures_are_checked_against_the_https_public_url_behind_a_proxy(
+    make_app, serve, sandbox, services, signed_for, answer
+):
+    """On a PaaS, Twilio calls https://<public host>; the app hears plain HTTP from the router, which says
+    X-Forwarded-Proto: https. Only a signature over the public https URL may pass."""
+    import requests
+
+    base = serve(make_app(PUBLIC_BASE_URL=PUBLIC))
+    form = {"From": "+593998976565", "Body": "STOP"}
+    url = signed_for.format(port=base.rsplit(":", 1)[1]) + "/webhooks/twilio/inbound"
+    signature = RequestValidator(sandbox.auth_token).compute_signature(url, form)
+    headers = {"X-Twilio-Signature": signature, "X-Forwarded-Proto": "https"}
+    response = requests.post(f"{base}/webhooks/twilio/inbound", data=form, headers=headers, timeout=5)
+    assert response.status_code == answer
+    assert services.store.is_opted_out("+593998976565") == (answer == 200)
+
+
 def test_opted_out_number_gets_no_sms_but_still_gets_email(twilio_post, sandbox, post_webhook, work, services):
     twilio_post("/webhooks/twilio/inbound", {"From": "+593998976565", "Body": "STOP"})
     sandbox.add_delivery("t-1")

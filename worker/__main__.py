@@ -58,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         worker_ttl=WORKER_TTL,
         log_job_description=True,  # descriptions name the delivery id and channel only
     )
-    worker.work(burst=args.burst, with_scheduler=True, logging_level=settings.log_level)
+    try:
+        worker.work(burst=args.burst, with_scheduler=True, logging_level=settings.log_level)
+    finally:
+        jobs.close_services()
+        client.close()
     return 0
 
 

@@ -18,6 +18,13 @@ def services() -> Services:
     return Services.from_settings(Settings.from_env())
 
 
+def close_services() -> None:
+    """Close this process's collaborators and forget them (shutdown, or settings that changed)."""
+    if services.cache_info().currsize:
+        services().close()
+    services.cache_clear()
+
+
 def process_event(event_id: str) -> str:
     """Job: decide and queue the notifications of one received status event."""
     return _run(plan.process_event, event_id)

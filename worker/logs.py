@@ -11,9 +11,22 @@ from typing import Any
 EXTRA_FIELDS = ("delivery_id", "event_id", "notification_id", "job_id", "request_id", "to", "state", "reason")
 _TOKEN = re.compile(r"(token=)[^&\s\"'<>]+", re.IGNORECASE)
 _TRACK_PATH = re.compile(r"(/track/[^\s\"'<>?]*\?)[^\s\"'<>]+")
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-# A number, maybe with its "+", or with "%2B" when it sits URL-encoded in a query string (Twilio's ?To=%2B593...).
-_PHONE = re.compile(r"(?<![\w+%])(?:\+|%2[Bb])?\d[\d ().-]{6,}\d(?!\w)")
+# Any character RFC 5322 allows in an address's local part ("*@x.ec" and "a/b=c@x.ec" are addresses too).
+_EMAIL = re.compile(r"([\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+# Numbers that are not phone numbers, matched first so that their digits stay readable: UUIDs, ISO timestamps,
+# IP addresses with their port, durations ("12.5 ms", "0.25s") and a process id in parentheses ("(1234)").
+_KEEP = (
+    r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+    r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?"
+    r"|\d+(?:\.\d+)?\s?(?:ns|µs|us|ms|s|secs?|seconds?|min|minutes?|h|hours?)(?!\w)"
+    r"|\(\d+\)(?!\s?\d)"
+)
+# A phone number: maybe "+" (or "%2B", URL-encoded in Twilio's ?To=%2B593...), a country code, an area code in
+# parentheses, then digit groups split by single spaces, dots or dashes; not part of a word, an id or a host:port.
+_PHONE = r"(?:\+|%2[Bb])?(?:\d{1,4}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d+(?:[ .-](?!\d{4}-\d\d-\d\d)\d+)*(?!\w|[.:]\d)"
+_NUMBERS = re.compile(rf"(?<![\w+%:.-])(?:(?P<keep>{_KEEP})|{_PHONE})")
+_PHONE_DIGITS = 7  # fewer digits: a count, a port, a status code, an id's number
 _MAYBE_PERSONAL = re.compile(r"[0-9@]|token=|/track/", re.IGNORECASE)  # what every pattern above needs
 
 
@@ -24,7 +37,15 @@ def scrub(text: str) -> str:
     text = _TRACK_PATH.sub(r"\1[redacted]", text)
     text = _TOKEN.sub(r"\1[redacted]", text)
     text = _EMAIL.sub(r"\1…@\2", text)
-    return _PHONE.sub("[phone]", text)
+    return _NUMBERS.sub(_mask_phone, text)
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    """A phone number becomes "[phone]"; anything else the pattern met is left as it was."""
+    found = match.group()
+    if match.group("keep") or sum(c.isdigit() for c in found) < _PHONE_DIGITS:
+        return found
+    return "[phone]"
 
 
 class JsonFormatter(logging.Formatter):

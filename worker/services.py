@@ -49,6 +49,13 @@ class Services:
             renderer=Renderer(),
         )
 
+    def close(self) -> None:
+        """Release Redis and HTTP connections (a process that is done with them, or a test's teardown)."""
+        self.shippify.close()
+        if self.sms is not None:
+            self.sms.close()
+        self.redis.close()
+
 
 def _sms(settings: Settings) -> TwilioSms | None:
     """The Twilio sender, when configured."""

@@ -30,6 +30,10 @@ class ShippifyClient:
         self.session.auth = (app_id, app_secret)
         self.session.headers["Accept"] = "application/json"
 
+    def close(self) -> None:
+        """Release the pooled HTTP connections."""
+        self.session.close()
+
     def get_delivery(self, delivery_id: str) -> dict[str, Any]:
         """`GET /v1/deliveries/{id}/complete`: recipient, status, merchant, reference."""
         return self._get(f"/v1/deliveries/{_segment(delivery_id)}/complete", delivery_id)

@@ -60,8 +60,8 @@ class TwilioSms:
         timeout: float = 10.0,
         shorten_urls: bool = False,
     ) -> None:
-        http = TwilioHttpClient(timeout=timeout, logger=_http_log)
-        self.client = Client(account_sid, auth_token, http_client=http)
+        self._http = TwilioHttpClient(timeout=timeout, logger=_http_log)
+        self.client = Client(account_sid, auth_token, http_client=self._http)
         if api_url:
             self.client.api.base_url = api_url.rstrip("/")
         self.sender = {"messaging_service_sid": messaging_service_sid} if messaging_service_sid else {"from_": from_}
@@ -85,6 +85,11 @@ class TwilioSms:
             raise TransientError(f"Twilio client error ({type(exc).__name__})") from None
         segments = int(message.num_segments) if message.num_segments else None
         return SentSms(sid=str(message.sid), status=str(message.status or "queued"), segments=segments)
+
+    def close(self) -> None:
+        """Release the Twilio client's pooled HTTP connections."""
+        if self._http.session is not None:
+            self._http.session.close()
 
     def find_sent(
         self, to: str, body: str, since: datetime, taken: Callable[[str], bool] = lambda sid: False

@@ -3,8 +3,7 @@
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.conftest import API_TOKEN, WEBHOOK_TOKEN
-from web import create_app
+from tests.conftest import WEBHOOK_TOKEN
 
 # Every property test runs a fixed number of examples in a fixed order: CI time is bounded and failures reproduce.
 # Function-scoped fixtures (app, Redis) are shared by a test's examples on purpose: state left by one example is
@@ -28,29 +27,3 @@ def raw_webhook(client):
         return client.post(path, data=body, headers=sent)
 
     return post
-
-
-@pytest.fixture
-def make_app(env, settings):
-    """Apps built from the test settings plus `changes`; their Redis connections are closed at teardown, so that
-    hundreds of requests leave no socket for the garbage collector (an unclosed socket is an error here)."""
-    made = []
-
-    def make(**changes: str):
-        made.append(create_app({**env, **changes}))
-        return made[-1]
-
-    yield make
-    for app in made:
-        app.extensions["notifier"].redis.close()
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app()
-
-
-@pytest.fixture
-def api_app(make_app):
-    """The app with the resend API on (token name "helpdesk")."""
-    return make_app(API_TOKENS=f"helpdesk:{API_TOKEN}")

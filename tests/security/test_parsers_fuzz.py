@@ -135,6 +135,52 @@ def test_log_scrubbing_removes_any_tracking_token(token, before, after):
     assert token not in logs.scrub(line)
 
 
+PHONE_FORMS = [
+    "+593 99 897 6565",
+    "0998976565",
+    "(02) 123-4567",
+    "+55 11 91234-5678",
+    "%2B593998976565",
+    "+593998976565",
+    "+1 (415) 555-0100",
+    "099-897-6565",
+]
+KEPT = [
+    "[2026-11-29 07:23:24 +0000] [1234] [INFO] Listening at: http://0.0.0.0:8000 (1234)",
+    "Listening at: http://127.0.0.1:8070 (98765)",
+    "Booting worker with pid: 4567",
+    "redis 10.0.12.34:6379 connected",
+    "GET /healthz 200 in 12.5 ms",
+    "job finished in 0.25s",
+    "retry in 900 s, attempt 3 of 5",
+    "at 2026-11-29T07:23:24.123Z",
+    "delivery t-shiinc-27946 sent",
+    "job 3f2a1b4c-1234-5678-9abc-def012345678 started",
+    "request 0123456789abcdef0123456789abcdef",
+    "event 1234567890abcdef12345678 queued",
+]
+LOG_CONTEXT = st.sampled_from(KEPT)
+
+
+@pytest.mark.parametrize("line", KEPT)
+def test_log_scrubbing_leaves_addresses_ports_pids_durations_times_and_ids_readable(line):
+    assert logs.scrub(line) == line
+
+
+@pytest.mark.parametrize("phone", PHONE_FORMS)
+def test_log_scrubbing_masks_every_phone_form(phone):
+    assert logs.scrub(f"SMS to {phone} sent") == "SMS to [phone] sent"
+
+
+@FIXED
+@given(phone=st.sampled_from(PHONE_FORMS), before=LOG_CONTEXT, after=LOG_CONTEXT, email=st.emails())
+def test_log_scrubbing_masks_personal_data_and_keeps_what_surrounds_it(phone, before, after, email):
+    """Phone numbers and emails amid gunicorn, RQ and request lines: they go, every other figure stays."""
+    scrubbed = logs.scrub(f"{before} | to {phone} / {email} | {after}")
+    assert scrubbed.startswith(f"{logs.scrub(before)} | to [phone] / ") and scrubbed.endswith(f" | {after}")
+    assert email not in scrubbed and re.sub(r"\D", "", phone) not in re.sub(r"\D", "", scrubbed)
+
+
 INJECTIONS = st.sampled_from(
     [
         "{{ 7*7 }}",

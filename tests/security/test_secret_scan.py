@@ -7,13 +7,11 @@ import gzip
 import io
 import logging
 import re
-import threading
 import zlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import make_server
 
 from tests.conftest import API_TOKEN, WEBHOOK_TOKEN, wait_for
 from worker import logs
@@ -49,7 +47,7 @@ def captured_logs():
 
 
 @pytest.fixture
-def error_reports():
+def error_reports(serve):
     """A stand-in for Sentry's ingest on a real socket: (DSN, the envelopes received)."""
     received: list[bytes] = []
 
@@ -59,12 +57,8 @@ def error_reports():
         start_response("200 OK", [("Content-Type", "application/json")])
         return [b"{}"]
 
-    server = make_server("127.0.0.1", 0, ingest, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://public@127.0.0.1:{server.server_port}/1", received
-    server.shutdown()
-    thread.join()
+    base = serve(ingest)
+    return f"http://public@{base.removeprefix('http://')}/1", received
 
 
 def rq_contents(redis_client) -> bytes:
