@@ -110,10 +110,12 @@ def control_blueprint(sb: Sandbox) -> Blueprint:
 
     @bp.post("/whatsapp/templates")
     def register_template() -> Any:
-        """Accept a ContentSid: {"content_sid": "HX...", "locale": "es", "status": "going_to_dropoff"}."""
+        """Accept a ContentSid: {"content_sid": "HX...", "locale": "es", "status": "going_to_dropoff", "approval"?}."""
         try:
             data = json_object()
             sb.register_whatsapp_template(str(data["content_sid"]), str(data["locale"]), str(data["status"]))
+            if "approval" in data:
+                sb.set_whatsapp_approval(str(data["content_sid"]), str(data["approval"]))
         except (KeyError, TypeError, ValueError) as exc:
             return bad_request(exc)
         return jsonify(sb.whatsapp_book.snapshot()), 201

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from sandbox.content_api import content_blueprint
 from sandbox.control import control_blueprint
 from sandbox.faults import LATENCY_SERVICES, Conditions, Fault
 from sandbox.server import HttpServer
@@ -62,6 +63,7 @@ class Sandbox:
         app.json.sort_keys = False  # type: ignore[attr-defined]
         app.register_blueprint(shippify_blueprint(self.shippify, self.conditions))
         app.register_blueprint(twilio_blueprint(self.twilio, self.conditions, self._accepted, self.whatsapp_book))
+        app.register_blueprint(content_blueprint(self.twilio, self.whatsapp_book))
         app.register_blueprint(control_blueprint(self))
         return app
 
@@ -209,6 +211,10 @@ class Sandbox:
     def register_whatsapp_template(self, content_sid: str, locale: str, status: str) -> None:
         """Accept a ContentSid, rendered with templates/<locale>/<status>/whatsapp.txt."""
         self.whatsapp_book.register(content_sid, locale, status)
+
+    def set_whatsapp_approval(self, content_sid: str, status: str) -> None:
+        """What the Content API reports as the template's WhatsApp approval, e.g. "rejected" or "pending"."""
+        self.whatsapp_book.set_approval(content_sid, status)
 
     def open_whatsapp_session(self, number: str) -> None:
         """The person wrote in the last 24 hours: a free-form Body to them is accepted instead of 63016."""

@@ -69,6 +69,7 @@ class WhatsAppBook:
         self._templates: dict[str, tuple[str, str]] = {}
         self._states: dict[str, str] = {}
         self._sessions: set[str] = set()
+        self._approvals: dict[str, str] = {}
         self.clear()
 
     def clear(self) -> None:
@@ -78,6 +79,7 @@ class WhatsAppBook:
             self._templates = loaded
             self._states.clear()
             self._sessions.clear()
+            self._approvals.clear()
 
     def register(self, content_sid: str, locale: str, status: str) -> None:
         """Make a ContentSid known, rendered with templates/<locale>/<status>/whatsapp.txt."""
@@ -85,6 +87,16 @@ class WhatsAppBook:
             raise ValueError("content_sid must be HX followed by 32 hex digits")
         with self._lock:
             self._templates[content_sid] = (locale, status)
+
+    def set_approval(self, content_sid: str, status: str) -> None:
+        """What the Content API says of a template's WhatsApp approval (known templates are "approved")."""
+        with self._lock:
+            self._approvals[content_sid] = status
+
+    def approval(self, content_sid: str) -> str:
+        """The WhatsApp approval status the Content API reports for a known template."""
+        with self._lock:
+            return self._approvals.get(content_sid, "approved")
 
     def mark(self, number: str, state: str) -> None:
         """Set how a number behaves: reachable, unreachable (63003), blocked (63014) or silent."""
@@ -117,7 +129,12 @@ class WhatsAppBook:
         """Templates, number states and sessions, for the control endpoint."""
         with self._lock:
             templates = {sid: {"locale": loc, "status": st} for sid, (loc, st) in self._templates.items()}
-            return {"templates": templates, "numbers": dict(self._states), "sessions": sorted(self._sessions)}
+            return {
+                "templates": templates,
+                "numbers": dict(self._states),
+                "sessions": sorted(self._sessions),
+                "approvals": dict(self._approvals),
+            }
 
     def text(self, content_sid: str) -> str | None:
         """The approved body of a known ContentSid, or None."""

@@ -215,12 +215,12 @@ def test_http_controls_mark_register_and_open_sessions(sb: Sandbox, twilio: Clie
     base = sb.api_url + "/_sandbox/whatsapp"
     assert http.post(base + "/numbers", json={"number": NUMBER, "state": "blocked"}, timeout=5).status_code == 201
     sid = "HX" + "cd" * 16
-    template = {"content_sid": sid, "locale": "en", "status": "canceled"}
+    template = {"content_sid": sid, "locale": "en", "status": "canceled", "approval": "pending"}
     assert http.post(base + "/templates", json=template, timeout=5).status_code == 201
     assert http.post(base + "/sessions", json={"number": "+593991112233"}, timeout=5).status_code == 201
     state = http.get(base, timeout=5).json()
     assert state["numbers"] == {NUMBER: "blocked"} and state["sessions"] == ["+593991112233"]
-    assert state["templates"][sid] == {"locale": "en", "status": "canceled"}
+    assert state["templates"][sid] == {"locale": "en", "status": "canceled"} and state["approvals"] == {sid: "pending"}
     assert http.post(base + "/numbers", json={"number": NUMBER, "state": "asleep"}, timeout=5).status_code == 400
     assert http.post(base + "/templates", json={"content_sid": "HX1"}, timeout=5).status_code == 400
     assert twilio.messages.create(to="whatsapp:+593991112233", from_=FROM, body="hola").status == "queued"
@@ -247,3 +247,25 @@ def test_whatsapp_env_points_at_the_example_mapping(sb: Sandbox) -> None:
     env = sb.whatsapp_env()
     assert env["WHATSAPP_FROM"] == FROM
     assert env["WHATSAPP_TEMPLATES"].endswith("whatsapp_templates.example.toml")
+
+
+def test_content_api_says_a_template_exists_and_is_approved(sb: Sandbox, twilio: Client) -> None:
+    twilio.content.base_url = sb.api_url
+    content = twilio.content.v1.contents(GOING_ES).fetch()
+    assert content.language == "es" and content.types["twilio/text"]["body"].startswith("Hola {{1}}, tu pedido")
+    assert twilio.content.v1.contents(GOING_ES).approval_fetch().fetch().whatsapp["status"] == "approved"
+    sb.set_whatsapp_approval(GOING_ES, "rejected")
+    approval = twilio.content.v1.contents(GOING_ES).approval_fetch().fetch().whatsapp
+    assert (approval["status"], approval["category"]) == ("rejected", "UTILITY")
+    with pytest.raises(TwilioRestException) as caught:
+        twilio.content.v1.contents("HX" + "f" * 32).fetch()
+    assert caught.value.status == 404
+
+
+def test_content_api_needs_the_account_credentials(sb: Sandbox) -> None:
+    other = Client(sb.account_sid, "wrong-token", http_client=TwilioHttpClient(timeout=5))
+    other.content.base_url = sb.api_url
+    with pytest.raises(TwilioRestException) as caught:
+        other.content.v1.contents(GOING_ES).approval_fetch().fetch()
+    assert caught.value.status == 401
+    other.http_client.session.close()
