@@ -220,6 +220,15 @@ class Sandbox:
         """The person wrote in the last 24 hours: a free-form Body to them is accepted instead of 63016."""
         self.whatsapp_book.open_session(number)
 
+    def send_whatsapp_inbound(self, url: str, number: str, body: str, **extra: str) -> int:
+        """Post a signed inbound WhatsApp message (e.g. "STOP"); like a real reply, it opens a 24-hour session."""
+        self.open_whatsapp_session(number)
+        sender = number if number.startswith(PREFIX) else PREFIX + number
+        params = inbound_params(
+            self.account_sid, sender, body, PREFIX + DEFAULT_FROM, {"ChannelPrefix": "whatsapp", **extra}
+        )
+        return post_signed(url, params, self.auth_token)
+
     # --- SMTP --------------------------------------------------------------------------------------
 
     @property

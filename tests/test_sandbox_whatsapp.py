@@ -269,3 +269,14 @@ def test_content_api_needs_the_account_credentials(sb: Sandbox) -> None:
         other.content.v1.contents(GOING_ES).approval_fetch().fetch()
     assert caught.value.status == 401
     other.http_client.session.close()
+
+
+def test_inbound_whatsapp_is_signed_and_opens_a_session(sb: Sandbox, twilio: Client, hook: tuple) -> None:
+    url, seen = hook
+    seen.clear()
+    assert refused(twilio, body="¿Dónde está mi pedido?") == 63016
+    assert sb.send_whatsapp_inbound(url, NUMBER, "STOP") == 200
+    form = seen[0]["form"]
+    assert (form["From"], form["To"], form["Body"], form["ChannelPrefix"]) == (TO, FROM, "STOP", "whatsapp")
+    assert RequestValidator(sb.auth_token).validate(seen[0]["url"], form, seen[0]["sig"])
+    assert twilio.messages.create(to=TO, from_=FROM, body="Recibido").status == "queued"
