@@ -40,12 +40,12 @@ def control_blueprint(sb: Sandbox) -> Blueprint:
     @bp.get("/")
     def page() -> Any:
         """Human-readable outbox."""
-        return Response(outbox_page(sb.sms, sb.emails), mimetype="text/html")
+        return Response(outbox_page(sb.sms, sb.emails, sb.whatsapp), mimetype="text/html")
 
     @bp.get("/outbox")
     def outbox_json() -> Any:
         """Machine-readable outbox."""
-        return jsonify(outbox(sb.sms, sb.emails))
+        return jsonify(outbox(sb.sms, sb.emails, sb.whatsapp))
 
     @bp.post("/deliveries")
     def add_delivery() -> Any:
@@ -92,6 +92,42 @@ def control_blueprint(sb: Sandbox) -> Blueprint:
         except requests.RequestException as exc:
             return jsonify({"error": type(exc).__name__}), 502
         return jsonify({"callback_status": code})
+
+    @bp.get("/whatsapp")
+    def whatsapp_state() -> Any:
+        """Known templates, marked numbers and open sessions."""
+        return jsonify(sb.whatsapp_book.snapshot())
+
+    @bp.post("/whatsapp/numbers")
+    def mark_number() -> Any:
+        """Mark a number: {"number": "+593...", "state": "unreachable" | "blocked" | "silent" | "reachable"}."""
+        try:
+            data = json_object()
+            sb.mark_whatsapp(str(data["number"]), str(data["state"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            return bad_request(exc)
+        return jsonify(sb.whatsapp_book.snapshot()), 201
+
+    @bp.post("/whatsapp/templates")
+    def register_template() -> Any:
+        """Accept a ContentSid: {"content_sid": "HX...", "locale": "es", "status": "going_to_dropoff", "approval"?}."""
+        try:
+            data = json_object()
+            sb.register_whatsapp_template(str(data["content_sid"]), str(data["locale"]), str(data["status"]))
+            if "approval" in data:
+                sb.set_whatsapp_approval(str(data["content_sid"]), str(data["approval"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            return bad_request(exc)
+        return jsonify(sb.whatsapp_book.snapshot()), 201
+
+    @bp.post("/whatsapp/sessions")
+    def open_session() -> Any:
+        """Open a 24-hour session for a number, so a free-form Body is accepted: {"number": "+593..."}."""
+        try:
+            sb.open_whatsapp_session(str(json_object()["number"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            return bad_request(exc)
+        return jsonify(sb.whatsapp_book.snapshot()), 201
 
     @bp.post("/reset")
     def reset() -> Any:

@@ -8,14 +8,16 @@ from typing import Any
 
 from flask import Flask
 
+from sandbox.content_api import content_blueprint
 from sandbox.control import control_blueprint
 from sandbox.faults import LATENCY_SERVICES, Conditions, Fault
 from sandbox.server import HttpServer
 from sandbox.shippify_api import ShippifyStore, shippify_blueprint
 from sandbox.smtp import Inbox, Received, SmtpServer
 from sandbox.twilio_api import twilio_blueprint
-from sandbox.twilio_callbacks import AutoReporter, inbound_params, post_signed, send_status
-from sandbox.twilio_messages import DEFAULT_FROM, TwilioStore
+from sandbox.twilio_callbacks import AutoReporter, inbound_params, post_signed, report_status, send_status
+from sandbox.twilio_messages import DEFAULT_FROM, Message, TwilioStore
+from sandbox.whatsapp import EXAMPLE_MAPPING, PREFIX, WhatsAppBook, WhatsAppReporter
 
 MAIL_FROM = "Tracking <tracking@sandbox.test>"
 
@@ -44,6 +46,12 @@ class Sandbox:
         self.twilio = TwilioStore(self.account_sid, self.auth_token)
         self.inbox = Inbox(self.conditions)
         self.reporter = AutoReporter(self.twilio, self.conditions.stopping)
+        self.whatsapp_book = WhatsAppBook()
+        self.whatsapp_reporter = WhatsAppReporter(
+            self.whatsapp_book,
+            self.conditions.stopping,
+            lambda sid, status, code: report_status(self.twilio, sid, status, code),
+        )
         self.app = self._create_app()
         self._http = HttpServer(self.app, host, http_port)
         self._smtp = SmtpServer(self.inbox, host, smtp_port)
@@ -54,9 +62,17 @@ class Sandbox:
         app = Flask("sandbox")
         app.json.sort_keys = False  # type: ignore[attr-defined]
         app.register_blueprint(shippify_blueprint(self.shippify, self.conditions))
-        app.register_blueprint(twilio_blueprint(self.twilio, self.conditions, self.reporter))
+        app.register_blueprint(twilio_blueprint(self.twilio, self.conditions, self._accepted, self.whatsapp_book))
+        app.register_blueprint(content_blueprint(self.twilio, self.whatsapp_book))
         app.register_blueprint(control_blueprint(self))
         return app
+
+    def _accepted(self, message: Message) -> None:
+        """Route an accepted message to the reporter of its channel."""
+        if message.channel == "whatsapp":
+            self.whatsapp_reporter(message.sid, message.to)
+        else:
+            self.reporter(message)
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -145,8 +161,8 @@ class Sandbox:
 
     @property
     def sms(self) -> list[dict[str, Any]]:
-        """Accepted messages, oldest first."""
-        return self.twilio.public()
+        """Accepted SMS, oldest first (WhatsApp messages are in .whatsapp)."""
+        return [m for m in self.twilio.public() if m["channel"] == "sms"]
 
     @property
     def twilio_requests(self) -> int:
@@ -166,6 +182,7 @@ class Sandbox:
     @auto_report.setter
     def auto_report(self, enabled: bool) -> None:
         self.reporter.enabled = bool(enabled)
+        self.whatsapp_reporter.auto = bool(enabled)
 
     def send_status(self, sid: str, status: str, error_code: int | None = None) -> int:
         """Post a signed status callback for a message; returns the HTTP status received."""
@@ -174,6 +191,42 @@ class Sandbox:
     def send_inbound(self, url: str, from_: str, body: str, to: str = DEFAULT_FROM, **extra: str) -> int:
         """Post a signed inbound SMS webhook (e.g. OptOutType="STOP"); returns the HTTP status."""
         params = inbound_params(self.account_sid, from_, body, to, extra)
+        return post_signed(url, params, self.auth_token)
+
+    # --- WhatsApp ----------------------------------------------------------------------------------
+
+    @property
+    def whatsapp(self) -> list[dict[str, Any]]:
+        """Accepted WhatsApp messages, oldest first; "body" is the approved text with its variables filled."""
+        return [m for m in self.twilio.public() if m["channel"] == "whatsapp"]
+
+    def whatsapp_env(self) -> dict[str, str]:
+        """WhatsApp settings that point the service at this sandbox (the example template mapping)."""
+        return {"WHATSAPP_FROM": PREFIX + DEFAULT_FROM, "WHATSAPP_TEMPLATES": str(EXAMPLE_MAPPING)}
+
+    def mark_whatsapp(self, number: str, state: str) -> None:
+        """How sends to a number go: "reachable", "unreachable" (63003), "blocked" (63014) or "silent"."""
+        self.whatsapp_book.mark(number, state)
+
+    def register_whatsapp_template(self, content_sid: str, locale: str, status: str) -> None:
+        """Accept a ContentSid, rendered with templates/<locale>/<status>/whatsapp.txt."""
+        self.whatsapp_book.register(content_sid, locale, status)
+
+    def set_whatsapp_approval(self, content_sid: str, status: str) -> None:
+        """What the Content API reports as the template's WhatsApp approval, e.g. "rejected" or "pending"."""
+        self.whatsapp_book.set_approval(content_sid, status)
+
+    def open_whatsapp_session(self, number: str) -> None:
+        """The person wrote in the last 24 hours: a free-form Body to them is accepted instead of 63016."""
+        self.whatsapp_book.open_session(number)
+
+    def send_whatsapp_inbound(self, url: str, number: str, body: str, **extra: str) -> int:
+        """Post a signed inbound WhatsApp message (e.g. "STOP"); like a real reply, it opens a 24-hour session."""
+        self.open_whatsapp_session(number)
+        sender = number if number.startswith(PREFIX) else PREFIX + number
+        params = inbound_params(
+            self.account_sid, sender, body, PREFIX + DEFAULT_FROM, {"ChannelPrefix": "whatsapp", **extra}
+        )
         return post_signed(url, params, self.auth_token)
 
     # --- SMTP --------------------------------------------------------------------------------------
@@ -226,8 +279,9 @@ class Sandbox:
         self.conditions.set_latency(values)
 
     def reset(self) -> None:
-        """Forget messages, emails, calls, deliveries, opt-outs, faults and latency."""
+        """Forget messages, emails, calls, deliveries, opt-outs, faults, latency and WhatsApp marks and sessions."""
         self.conditions.clear()
         self.shippify.clear()
         self.twilio.clear()
+        self.whatsapp_book.clear()
         self.inbox.clear()

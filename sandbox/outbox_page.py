@@ -20,7 +20,15 @@ article{border:1px solid #ccc;border-radius:6px;padding:.6rem .9rem;margin:.6rem
 header{font-size:.85rem;color:#555}
 pre{white-space:pre-wrap;word-break:break-word;margin:.4rem 0 0}
 iframe{width:100%;height:22rem;border:1px solid #ddd}
+.wa{background:#efeae2;border:none}
+.wa .bubble{background:#d9fdd3;border-radius:8px 0 8px 8px;padding:.5rem .7rem;max-width:32rem;margin-left:auto;
+box-shadow:0 1px .5px rgba(0,0,0,.13)}
+.wa .ticks{float:right;font-size:.8rem;color:#667781;margin-left:.6rem}
+.wa .ticks.read{color:#53bdeb}
+.wa .ticks.failed{color:#d93025}
 """
+# WhatsApp's ticks: one grey when sent, two grey when delivered, two blue when read.
+TICKS = {"sent": "✓", "delivered": "✓✓", "read": "✓✓"}
 
 
 def body_of(message: EmailMessage, subtype: str) -> str | None:
@@ -54,9 +62,11 @@ def email_summary(received: Received) -> dict[str, Any]:
     }
 
 
-def outbox(sms: list[dict[str, Any]], emails: list[Received]) -> dict[str, Any]:
-    """The JSON outbox: accepted SMS and received emails, oldest first."""
-    return {"sms": sms, "emails": [email_summary(r) for r in emails]}
+def outbox(
+    sms: list[dict[str, Any]], emails: list[Received], whatsapp: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The JSON outbox: accepted SMS, received emails and WhatsApp messages, oldest first."""
+    return {"sms": sms, "emails": [email_summary(r) for r in emails], "whatsapp": whatsapp or []}
 
 
 def linkify(text: str) -> Markup:
@@ -84,6 +94,23 @@ def sms_article(sms: dict[str, Any]) -> Markup:
     )
 
 
+def ticks(message: dict[str, Any]) -> Markup:
+    """The state as WhatsApp shows it: ticks, or the error code of a failed send."""
+    status = message["status"]
+    if status in ("failed", "undelivered"):
+        return Markup('<span class="ticks failed">{} {}</span>').format(status, message["error_code"] or "")
+    css = "ticks read" if status == "read" else "ticks"
+    return Markup('<span class="{}" title="{}">{}</span>').format(css, status, TICKS.get(status, "🕓"))
+
+
+def whatsapp_article(message: dict[str, Any]) -> Markup:
+    """One WhatsApp message as a chat bubble with its ticks."""
+    template = message["params"].get("ContentSid") or "session message"
+    return Markup(
+        '<article class="wa"><header>{} · to {} · {}</header><div class="bubble"><pre>{}</pre>{}</div></article>'
+    ).format(when(message["created_at"]), message["to"], template, linkify(message["body"]), ticks(message))
+
+
 def email_article(received: Received) -> Markup:
     """One email as HTML: text part inline, HTML part in a sandboxed frame."""
     summary = email_summary(received)
@@ -98,14 +125,17 @@ def email_article(received: Received) -> Markup:
     )
 
 
-def outbox_page(sms: list[dict[str, Any]], emails: list[Received]) -> str:
+def outbox_page(sms: list[dict[str, Any]], emails: list[Received], whatsapp: list[dict[str, Any]] | None = None) -> str:
     """The whole page, newest first, refreshing itself every few seconds."""
+    chats = whatsapp or []
+    wa_items = Markup("").join(whatsapp_article(m) for m in reversed(chats)) or Markup("<p>None yet.</p>")
     sms_items = Markup("").join(sms_article(s) for s in reversed(sms)) or Markup("<p>None yet.</p>")
     email_items = Markup("").join(email_article(r) for r in reversed(emails)) or Markup("<p>None yet.</p>")
     return str(
         Markup(
             '<!doctype html><html lang="en"><head><meta charset="utf-8">'
             '<meta http-equiv="refresh" content="5"><title>Sandbox outbox</title><style>{}</style></head>'
-            "<body><h1>Sandbox outbox</h1><h2>SMS ({})</h2>{}<h2>Email ({})</h2>{}</body></html>"
-        ).format(Markup(STYLE), len(sms), sms_items, len(emails), email_items)
+            "<body><h1>Sandbox outbox</h1><h2>WhatsApp ({})</h2>{}<h2>SMS ({})</h2>{}<h2>Email ({})</h2>{}"
+            "</body></html>"
+        ).format(Markup(STYLE), len(chats), wa_items, len(sms), sms_items, len(emails), email_items)
     )

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from sandbox.faults import Conditions, Fault
 from sandbox.twilio_messages import API_VERSION, Message, TwilioStore
+from sandbox.whatsapp import WhatsAppBook, is_whatsapp, rendered_body, whatsapp_error
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 MAX_BODY = 1600
@@ -29,6 +30,13 @@ MESSAGES = {
     21604: "A 'To' phone number is required.",
     21610: "Attempt to send to unsubscribed recipient",
     21617: "The concatenated message body exceeds the 1600 character limit.",
+    21654: "A ContentSid must be specified if ContentVariables are provided in the request.",
+    21655: "The ContentSid is Invalid",
+    21656: "The ContentVariables Parameter is invalid",
+    63007: "Twilio could not find a Channel with the specified From address",
+    63013: "Channel policy violation",
+    63016: "Failed to send freeform message because you are outside the allowed window. Please use a Template.",
+    63021: "Channel invalid content error",
 }
 STATUS_FOR_CODE = {20003: 401, 20404: 404, 20429: 429, 20500: 500, 20503: 503}
 CODE_FOR_STATUS = {401: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503}
@@ -149,8 +157,21 @@ def list_page(account_sid: str, messages: list[Message], args: dict[str, str]) -
     }
 
 
-def twilio_blueprint(store: TwilioStore, conditions: Conditions, on_accept: Callable[[Message], None]) -> Blueprint:
-    """Routes under /2010-04-01 for creating, fetching and listing messages."""
+def accept_whatsapp(store: TwilioStore, book: WhatsAppBook, form: dict[str, str]) -> Message | Answer:
+    """Take a WhatsApp send with its rendered text, or Twilio's refusal."""
+    code = whatsapp_error(form, book, E164)
+    if code is not None:
+        return twilio_error(400, code)
+    return store.accept(form, body=rendered_body(form, book))
+
+
+def twilio_blueprint(
+    store: TwilioStore,
+    conditions: Conditions,
+    on_accept: Callable[[Message], None],
+    whatsapp: WhatsAppBook | None = None,
+) -> Blueprint:
+    """Routes under /2010-04-01 for creating, fetching and listing messages (SMS, and WhatsApp when given a book)."""
     bp = Blueprint("twilio", __name__)
     prefix = f"/{API_VERSION}/Accounts/<account_sid>"
 
@@ -182,6 +203,11 @@ def twilio_blueprint(store: TwilioStore, conditions: Conditions, on_accept: Call
         fault = conditions.take("twilio")
         if fault is not None:
             return play_fault(fault, form)
+        if form.get("ContentVariables") and not form.get("ContentSid"):
+            return twilio_error(400, 21654)
+        if whatsapp is not None and is_whatsapp(form):
+            taken = accept_whatsapp(store, whatsapp, form)
+            return created(taken) if isinstance(taken, Message) else taken
         invalid = validation_error(form, store.opted_out)
         return invalid if invalid is not None else created(store.accept(form))
 

@@ -37,6 +37,9 @@ def status_params(message: Message, status: str, error_code: int | None) -> dict
     }
     if message.messaging_service_sid:
         params["MessagingServiceSid"] = message.messaging_service_sid
+    if message.channel == "whatsapp":
+        params["ChannelPrefix"] = "whatsapp"
+        params["From"] = message.from_ or "whatsapp:" + DEFAULT_FROM
     if error_code is not None:
         params["ErrorCode"] = str(error_code)
     return params
@@ -52,6 +55,15 @@ def send_status(store: TwilioStore, sid: str, status: str, error_code: int | Non
         raise ValueError(f"message {sid} has no StatusCallback")
     message = store.update_status(sid, status, error_code)
     return post_signed(url, status_params(message, status, error_code), store.auth_token)
+
+
+def report_status(store: TwilioStore, sid: str, status: str, error_code: int | None = None) -> int | None:
+    """Record a new status and post it when the message has a StatusCallback; None when there was none to post."""
+    found = store.get(sid)
+    if found is not None and not found.status_callback:
+        store.update_status(sid, status, error_code)
+        return None
+    return send_status(store, sid, status, error_code)
 
 
 def inbound_params(account_sid: str, from_: str, body: str, to: str, extra: dict[str, str]) -> dict[str, str]:

@@ -60,9 +60,14 @@ class Message:
     error_code: int | None = None
 
     @property
+    def channel(self) -> str:
+        """'whatsapp' for To=whatsapp:+..., else 'sms'."""
+        return "whatsapp" if self.to.startswith("whatsapp:") else "sms"
+
+    @property
     def num_segments(self) -> int:
-        """Billed parts of the body."""
-        return count_segments(self.body)
+        """Billed parts of the body (WhatsApp bills per message: always one)."""
+        return 1 if self.channel == "whatsapp" else count_segments(self.body)
 
     @property
     def uri(self) -> str:
@@ -83,6 +88,7 @@ class Message:
             "num_segments": self.num_segments,
             "error_code": self.error_code,
             "params": dict(self.params),
+            "channel": self.channel,
         }
 
     def resource(self) -> dict[str, Any]:
@@ -133,8 +139,8 @@ class TwilioStore:
         with self._lock:
             return self._requests
 
-    def accept(self, form: dict[str, str]) -> Message:
-        """Store a message built from a create request's form."""
+    def accept(self, form: dict[str, str], body: str | None = None) -> Message:
+        """Store a message built from a create request's form (`body`: what WhatsApp rendered from a template)."""
         now = time.time()
         service_only = not form.get("From") and bool(form.get("MessagingServiceSid"))
         message = Message(
@@ -143,7 +149,11 @@ class TwilioStore:
             to=form.get("To", ""),
             from_=form.get("From") or None,
             messaging_service_sid=form.get("MessagingServiceSid") or None,
-            body=shortened(form) if form.get("ShortenUrls") == "true" else form.get("Body", ""),
+            body=body
+            if body is not None
+            else shortened(form)
+            if form.get("ShortenUrls") == "true"
+            else form.get("Body", ""),
             status_callback=form.get("StatusCallback") or None,
             status="accepted" if service_only else "queued",
             created_at=now,
