@@ -34,6 +34,11 @@ def shortened(form: dict[str, str]) -> str:
     return LINK.sub(lambda _: SHORT_LINK_BASE + secrets.token_urlsafe(6), body)
 
 
+def stored_body(form: dict[str, str]) -> str:
+    """An SMS body as Twilio keeps it: as sent, or with its links shortened when the request asked for that."""
+    return shortened(form) if form.get("ShortenUrls") == "true" else form.get("Body", "")
+
+
 def rfc2822(moment: float | None) -> str | None:
     """Twilio's date format, e.g. 'Thu, 24 Aug 2023 05:01:45 +0000'."""
     if moment is None:
@@ -149,11 +154,7 @@ class TwilioStore:
             to=form.get("To", ""),
             from_=form.get("From") or None,
             messaging_service_sid=form.get("MessagingServiceSid") or None,
-            body=body
-            if body is not None
-            else shortened(form)
-            if form.get("ShortenUrls") == "true"
-            else form.get("Body", ""),
+            body=body if body is not None else stored_body(form),
             status_callback=form.get("StatusCallback") or None,
             status="accepted" if service_only else "queued",
             created_at=now,
