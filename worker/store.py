@@ -15,10 +15,11 @@ Keys (all but opt-outs expire after RETENTION_DAYS):
 import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import redis
+from redis.client import Pipeline
 
 PREFIX = "ntf"
 
@@ -74,25 +75,6 @@ redis.call('HSET', KEYS[1], 'state', ARGV[2])
 """
     + _SET_FIELDS
 )
-
-
-# Unless KEYS[1] exists, make the writes given in ARGV, each as its argument count then the command and its
-# arguments, in one atomic step (the webhook intake: the event's record and RQ's enqueue of its job land together or
-# not at all); when it exists, only count a duplicate in KEYS[2]. A full Redis (maxmemory with noeviction) refuses a
-# script at its first write, so nothing is ever half-written.
-_UNLESS_EXISTS = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('HINCRBY', KEYS[2], 'webhooks_duplicate', 1)
-  return 0
-end
-local i = 1
-while i <= #ARGV do
-  local n = tonumber(ARGV[i])
-  redis.call(unpack(ARGV, i + 1, i + n))
-  i = i + n + 1
-end
-return 1
-"""
 
 
 def digest(*parts: str, size: int = 24) -> str:
@@ -151,13 +133,42 @@ class Store:
         self.ttl = retention_seconds
         self._advance = client.register_script(_ADVANCE)
         self._swap = client.register_script(_SWAP)
-        self._unless_exists = client.register_script(_UNLESS_EXISTS)
 
-    def write_unless_exists(self, key: str, writes: list[tuple[Any, ...]]) -> bool:
-        """Make `writes` (each a command and its arguments) in one atomic step unless `key` exists; False, and only
-        the duplicate counter bumped, when it does. One round trip."""
-        args = [item for command in writes for item in (len(command), *command)]
-        return bool(self._unless_exists(keys=[key, STATS_KEY], args=args))
+    def record_event(
+        self, event_id: str, fields: Mapping[str, str], also: Callable[[Pipeline], object] | None = None
+    ) -> bool:
+        """Record a new event, and make `also`'s writes (RQ's enqueue of its job) in the same transaction, unless
+        the event exists: then only the duplicate counter moves and the answer is False. Redis's optimistic
+        locking (WATCH the event, read it, MULTI/EXEC) makes it one atomic step on documented surfaces: a
+        concurrent copy that records the event first makes EXEC fail, and this copy a duplicate. Three round
+        trips, new or duplicate (WATCH, EXISTS, MULTI/EXEC)."""
+        key = event_key(event_id)
+        with self.redis.pipeline() as pipe:
+            try:
+                pipe.watch(key)
+                new = not pipe.exists(key)
+                pipe.multi()  # EXEC also ends the WATCH, so no UNWATCH round trip follows either way
+                if new:
+                    self._write_event(pipe, event_id, fields)
+                    if also is not None:
+                        also(pipe)
+                else:
+                    pipe.hincrby(STATS_KEY, "webhooks_duplicate", 1)
+                pipe.execute()
+                return new
+            except redis.WatchError:  # a concurrent copy recorded it between our read and EXEC
+                self.count("webhooks_duplicate")
+                return False
+
+    def _write_event(self, pipe: Pipeline, event_id: str, fields: Mapping[str, str]) -> None:
+        """The event hash and the delivery's event list, both expiring after the retention period."""
+        delivery_id = fields["delivery_id"]
+        pipe.hset(event_key(event_id), mapping={k: v for k, v in fields.items() if v != ""})
+        pipe.expire(event_key(event_id), self.ttl)
+        pipe.rpush(timeline_key(delivery_id), f"e:{event_id}")
+        pipe.expire(timeline_key(delivery_id), self.ttl)
+        pipe.hincrby(STATS_KEY, f"webhooks_{fields['outcome']}", 1)
+        touch_recent(pipe, delivery_id)
 
     def recent(self, limit: int = 20) -> list[str]:
         """The delivery ids with the latest activity, newest first."""
