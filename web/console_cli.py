@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from worker import failed, resend, resend_caps, staff
+from worker import channels, failed, resend, resend_caps, staff
 from worker.errors import NotifierError, UnknownDelivery
 from worker.services import Services
 
@@ -74,7 +74,7 @@ def staff_list() -> None:
 @click.command("resend")
 @with_appcontext
 @click.argument("delivery_id")
-@click.option("--channel", "channels", type=click.Choice(["sms", "email"]), multiple=True, help="Repeat for both.")
+@click.option("--channel", "channels", type=click.Choice(channels.names()), multiple=True, help="Repeat for both.")
 @click.option("--to", "to", default="", help="A corrected phone (E.164) or email for this send only.")
 @click.option("--reason", default="", help="Why, for the audit trail.")
 def resend_command(delivery_id: str, channels: tuple[str, ...], to: str, reason: str) -> None:

@@ -5,8 +5,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from worker import preview, sms_text
+from worker.locales import LOCALES
 from worker.services import Services
-from worker.settings import LOCALES
 
 
 def register(app: Flask) -> None:

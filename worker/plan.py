@@ -12,9 +12,10 @@ from rq.exceptions import DuplicateJobError
 
 from worker import links, phones, queueing, sms_text, statuses, store
 from worker.errors import UnknownDelivery
-from worker.messages import first_name, resolve_locale
+from worker.locales import LOCALES
+from worker.locales import resolve as resolve_locale
+from worker.messages import first_name
 from worker.services import Services
-from worker.settings import LOCALES
 from worker.shippify import TrackingLink
 
 log = logging.getLogger(__name__)

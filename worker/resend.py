@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from worker import phones, plan, queueing, resend_caps, sms_text, statuses
-from worker.messages import resolve_locale
+from worker.locales import resolve as resolve_locale
 from worker.resend_caps import ActorLimited, ResendLimited  # noqa: F401 - the callers catch them from here
 from worker.rules import CHANNELS, MAIN_STATUS
 from worker.services import Services

@@ -11,8 +11,8 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from worker import sessions
+from worker.locales import LOCALES
 from worker.services import Services
-from worker.settings import LOCALES
 
 SESSION_LIFETIME = sessions.LIFETIME
 SECURITY_HEADERS = {

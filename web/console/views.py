@@ -11,7 +11,7 @@ from web.console import labels
 from web.console.base import bp, services
 from web.console.forms import FindForm, ResendForm
 from web.console.timeline import recent_activity, timeline
-from worker import phones, resend
+from worker import channels, phones, resend
 from worker.errors import NotifierError, UnknownDelivery
 from worker.plan import recipient_of
 
@@ -57,7 +57,7 @@ def find() -> ResponseReturnValue:
 @bp.get("/deliveries/<delivery_id>")
 def delivery(delivery_id: str) -> ResponseReturnValue:
     """Timeline, current tracking link and the resend form."""
-    return _delivery_page(delivery_id, ResendForm(channels=["sms", "email"]))
+    return _delivery_page(delivery_id, ResendForm(channels=list(channels.names())))
 
 
 @bp.post("/deliveries/<delivery_id>/resend")
