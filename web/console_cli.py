@@ -8,9 +8,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from worker import channels, failed, resend, resend_caps, staff
+from worker import channels, failed, resend
 from worker.errors import NotifierError, UnknownDelivery
 from worker.services import Services
+from worker.store import refusals, staff
 
 
 def register(app: Flask) -> None:
@@ -102,7 +103,7 @@ def resend_command(delivery_id: str, channels: tuple[str, ...], to: str, reason:
 @click.option("--limit", default=100, show_default=True, help="How many, newest first.")
 def refusals_command(limit: int) -> None:
     """Resends refused by a cap (per delivery, or per actor): when, who, which delivery, which cap."""
-    entries = resend_caps.refusals(_services().redis, limit)
+    entries = refusals.newest(_services().redis, limit)
     for entry in entries:
         when = datetime.fromtimestamp(int(entry["at"]), UTC).strftime("%Y-%m-%d %H:%M:%SZ")
         click.echo(f"{when}\t{entry['actor']}\t{entry['delivery_id']}\t{entry['cap']} {entry['rate']}")

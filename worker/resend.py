@@ -15,7 +15,6 @@ from worker.locales import resolve as resolve_locale
 from worker.resend_caps import ActorLimited, ResendLimited  # noqa: F401 - the callers catch them from here
 from worker.rules import CHANNELS, MAIN_STATUS
 from worker.services import Services
-from worker.store import touch_recent
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +105,7 @@ def resend(services: Services, key: str, request: ResendRequest, actor: str, cap
         _record(channel, to, channel not in sendable, overrides, fields, context, services)
         for channel, to in destinations.items()
     ]
-    with services.redis.pipeline() as pipe:
-        touch_recent(pipe, delivery_id)
-        pipe.execute()
+    services.store.touch(delivery_id)
     return ResendResult(delivery_id, status, queued)
 
 

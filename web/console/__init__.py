@@ -10,9 +10,9 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from worker import sessions
 from worker.locales import LOCALES
 from worker.services import Services
+from worker.store import sessions
 
 SESSION_LIFETIME = sessions.LIFETIME
 SECURITY_HEADERS = {

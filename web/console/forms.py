@@ -18,7 +18,7 @@ from web.console import labels
 from worker.channels import names as channel_names
 from worker.locales import LOCALES
 from worker.resend import MAX_REASON_LENGTH
-from worker.staff import MAX_PASSWORD_LENGTH, ROLES
+from worker.store.staff import MAX_PASSWORD_LENGTH, ROLES
 
 LANGUAGE_NAMES = {"es": "Español", "pt": "Português", "en": "English"}
 
