@@ -10,7 +10,7 @@ from worker import preview
 from worker.locales import LOCALES
 from worker.messages import Renderer
 from worker.rules import DEFAULT_RULES
-from worker.send import build_email
+from worker.channels.email import build_email
 
 CASES = [(status, locale) for status in DEFAULT_RULES for locale in LOCALES]
 

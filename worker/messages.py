@@ -8,9 +8,9 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
+from worker import channels
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-EMAIL_PARTS = ("subject.txt", "email.txt", "email.html")
-CHANNEL_FILES = {"sms": ("sms.txt",), "email": EMAIL_PARTS}
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Renderer:
     def missing(self, status: str, locale: str, channel: str) -> list[str]:
         """Template files a rule needs but that do not exist (checked at start by `doctor`)."""
         absent = []
-        for part in CHANNEL_FILES[channel]:
+        for part in channels.channel(channel).files:
             try:
                 self.env.get_template(f"{locale}/{status}/{part}")
             except TemplateNotFound:

@@ -104,7 +104,7 @@ def render(
 ) -> Row:
     """One channel's message; a template that does not render gives a row with the error instead of raising."""
     try:
-        if channel == "sms":
+        if channels.channel(channel).billed_in_segments:
             return render_sms(renderer, status, locale, fold_locales)
         return render_email(renderer, status, locale)
     except TemplateError as exc:
