@@ -7,7 +7,7 @@ from jinja2.exceptions import SecurityError
 
 from worker.locales import LOCALES
 from worker.locales import resolve as resolve_locale
-from worker.messages import TEMPLATES_DIR, Renderer
+from worker.rendering import TEMPLATES_DIR, Renderer
 from worker.rules import DEFAULT_RULES
 
 LINK = "https://api.shippify.co/track/t-shiinc-27946?token=ThegDpp8VhtbAVw1y7NjSZ&ref=server"

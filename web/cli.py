@@ -13,7 +13,7 @@ from dotenv import load_dotenv
 from worker.connection import check_eviction_policy
 from worker.errors import NotifierError
 from worker.locales import LOCALES
-from worker.messages import Renderer
+from worker.rendering import Renderer
 from worker.services import Services
 from worker.settings import Settings, SettingsError
 

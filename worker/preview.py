@@ -7,9 +7,9 @@ from typing import Any
 from jinja2 import TemplateError
 
 from worker import channels, sms_text
+from worker.events import template_context
 from worker.locales import FOLD_BY_DEFAULT, LOCALES
-from worker.messages import Email, Renderer
-from worker.plan import template_context
+from worker.rendering import Email, Renderer
 from worker.rules import DEFAULT_RULES
 from worker.shippify import TrackingLink
 

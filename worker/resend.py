@@ -10,8 +10,9 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from worker import outgoing, plan, resend_caps, statuses
+from worker import outgoing, resend_caps, statuses
 from worker.channels import channel
+from worker.events import template_context
 from worker.locales import resolve as resolve_locale
 from worker.resend_caps import ActorLimited, ResendLimited  # noqa: F401 - the callers catch them from here
 from worker.rules import CHANNELS, MAIN_STATUS
@@ -95,7 +96,7 @@ def resend(services: Services, key: str, request: ResendRequest, actor: str, cap
     locale = resolve_locale(delivery.get("cityLang") or hints.get("locale_hint"), services.settings.default_locale)
     status = _status(delivery, channels, locale, services)
     context = (
-        plan.template_context(
+        template_context(
             hints, delivery, services.shippify.get_tracking_link(delivery_id), services.settings.default_country
         )
         if sendable

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import STAFF_PASSWORD
 from worker import preview
 from worker.locales import LOCALES
-from worker.messages import Renderer
+from worker.rendering import Renderer
 from worker.rules import DEFAULT_RULES
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')")

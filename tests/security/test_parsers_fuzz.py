@@ -12,7 +12,7 @@ from markupsafe import escape
 from tests.security.conftest import FIXED
 from worker import intake, logs, phones, statuses
 from worker.locales import LOCALES
-from worker.messages import Renderer
+from worker.rendering import Renderer
 from worker.rules import DEFAULT_RULES
 
 PURE = settings(FIXED, max_examples=300)  # pure functions: many examples cost little

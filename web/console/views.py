@@ -13,7 +13,7 @@ from web.console.forms import FindForm, ResendForm
 from web.console.timeline import recent_activity, timeline
 from worker import channels, phones, resend
 from worker.errors import NotifierError, UnknownDelivery
-from worker.plan import recipient_of
+from worker.events import recipient_of
 
 # Template filters that name a code in the staff member's language: {{ n.state|state }}, {{ e.outcome|outcome }}...
 for _name, _table in {

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from worker.messages import Renderer
+    from worker.rendering import Renderer
     from worker.services import Services
     from worker.settings import Settings
     from worker.store import Store

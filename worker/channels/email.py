@@ -14,7 +14,7 @@ from worker.channels.base import Address, Channel, Outgoing, Sent, recipient_of
 from worker.errors import PermanentError
 
 if TYPE_CHECKING:
-    from worker.messages import Renderer
+    from worker.rendering import Renderer
     from worker.services import Services
     from worker.settings import Settings
 

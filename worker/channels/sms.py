@@ -11,7 +11,7 @@ from worker.errors import PermanentError
 from worker.locales import LOCALES
 
 if TYPE_CHECKING:
-    from worker.messages import Renderer
+    from worker.rendering import Renderer
     from worker.services import Services
     from worker.settings import Settings
     from worker.store import Store

@@ -10,7 +10,7 @@ from worker.channels import channel
 from worker.channels.base import recipient_of
 from worker.errors import UnknownDelivery
 from worker.locales import resolve as resolve_locale
-from worker.messages import first_name
+from worker.rendering import first_name
 from worker.services import Services
 from worker.shippify import TrackingLink
 
