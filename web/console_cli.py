@@ -8,8 +8,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from web import resend_answers
 from worker import channels, failed, resend
-from worker.errors import NotifierError, UnknownDelivery
 from worker.services import Services
 from worker.store import refusals, staff
 
@@ -89,10 +89,9 @@ def resend_command(delivery_id: str, channels: tuple[str, ...], to: str, reason:
     actor = f"cli:{_operator()}"
     try:
         result = resend.resend(_services(), delivery_id, asked, actor=actor)
-    except resend.InvalidResend as exc:
-        raise click.UsageError(str(exc)) from None
-    except (UnknownDelivery, resend.ResendLimited, NotifierError) as exc:
-        raise click.ClickException(str(exc)) from None
+    except resend_answers.REFUSALS as exc:
+        refusal = click.UsageError if resend_answers.answer(exc, delivery_id).usage else click.ClickException
+        raise refusal(str(exc)) from None
     for sent in result.notifications:
         note = f" ({sent.detail})" if sent.detail else ""
         click.echo(f"{sent.channel} to {sent.destination}: {sent.state} [{sent.template}] {sent.notification_id}{note}")
