@@ -84,7 +84,8 @@ def _notify(
         nid = notification_id(event["delivery_id"], status, name)
         message = outgoing.Message(nid, chosen, address.destination, {**fields, "kind": "automatic"})
         if address.reason is None and context is None:
-            context = template_context(event, delivery, _link(event, services), services.settings.default_country)
+            link, region = _link(event, services), services.settings.default_country
+            context = template_context(event["delivery_id"], delivery, link, region, event.get("merchant_hint", ""))
         summary[name] = _record_and_queue(message, address.reason, context, services)
     return summary
 
@@ -125,9 +126,10 @@ def _link(event: dict[str, str], services: Services) -> TrackingLink:
 
 
 def template_context(
-    event: dict[str, str], delivery: dict[str, Any], link: TrackingLink, default_region: str = "EC"
+    delivery_id: str, delivery: dict[str, Any], link: TrackingLink, default_region: str = "EC", merchant_hint: str = ""
 ) -> dict[str, Any]:
-    """What templates may use; every key is always present (None when unknown)."""
+    """What templates may use; every key is always present (None when unknown). `merchant_hint` is the merchant
+    name a webhook carried, for deliveries whose answer from Shippify has none."""
     recipient = recipient_of(delivery)
     name = recipient.get("name") if isinstance(recipient.get("name"), str) else None
     merchant = delivery.get("company") if isinstance(delivery.get("company"), str) else None
@@ -136,10 +138,10 @@ def template_context(
     return {
         "first_name": first_name(name),
         "recipient_name": name.strip() if name else None,
-        "merchant": (merchant or event.get("merchant_hint") or FALLBACK_MERCHANT).strip(),
+        "merchant": (merchant or merchant_hint or FALLBACK_MERCHANT).strip(),
         "reference": str(reference) if reference not in (None, "") else None,
         "reason": reason if isinstance(reason, str) and reason.strip() else None,
         "tracking_url": link.url,
-        "delivery_id": event["delivery_id"],
+        "delivery_id": delivery_id,
         "time_zone": phones.time_zone(recipient.get("phonenumber"), default_region),
     }

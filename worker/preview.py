@@ -76,7 +76,7 @@ def sample_context(locale: str, link: str = SAMPLE_LINK) -> dict[str, Any]:
         "referenceId": "PO-00012",
         "reasonText": sample.reason,
     }
-    return template_context({"delivery_id": SAMPLE_DELIVERY}, delivery, TrackingLink(link))
+    return template_context(SAMPLE_DELIVERY, delivery, TrackingLink(link))
 
 
 def template_statuses(renderer: Renderer) -> list[str]:
