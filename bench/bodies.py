@@ -67,6 +67,12 @@ def template(large: bool = False) -> tuple[bytes, bytes]:
     return prefix.encode(), suffix.encode()
 
 
+def fresh_only() -> None:
+    """Switch the traffic to new ~1.5 KB bodies only (no repeats, no images), for both load generators."""
+    global LARGE_EVERY, DUP_EVERY
+    LARGE_EVERY = DUP_EVERY = 10**9
+
+
 class Sequence:
     """Python side of the rule above, for one connection: next() gives (delivery id, is_large)."""
 

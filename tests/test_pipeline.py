@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from worker.plan import notification_id
+from worker.events import notification_id
 
 
 def deliver(sandbox, post_webhook, work, delivery_id="t-shiinc-27946", status="going_to_dropoff", body=None, **kw):

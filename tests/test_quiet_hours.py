@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from rq.job import Job
 
-from worker.plan import notification_id
+from worker.events import notification_id
 from worker.rules import QuietHours
 
 SMS_ID = notification_id("t-1", "going_to_dropoff", "sms")

@@ -7,20 +7,21 @@ import pytest
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
-from worker import plan, queueing, send, store
+from worker import events, queueing, send
 from worker.intake import event_id
+from worker.store import keys
 
 DELIVERY = "t-shiinc-27946"
 EVENT = event_id(DELIVERY, "going_to_dropoff")
-SMS, EMAIL = (plan.notification_id(DELIVERY, "going_to_dropoff", channel) for channel in ("sms", "email"))
+SMS, EMAIL = (events.notification_id(DELIVERY, "going_to_dropoff", channel) for channel in ("sms", "email"))
 
 
 def crash_after_recording_both_and_queueing_the_sms(services, redis_client) -> None:
     """What a worker killed inside `process_event` leaves: both notifications in the ledger, the SMS's send job
     queued, the email's not yet, and the event not closed (its own job still to be retried)."""
-    assert plan.process_event(EVENT, services) == "processed"
+    assert events.process_event(EVENT, services) == "processed"
     Job.fetch(queueing.send_job_id(EMAIL), connection=redis_client, serializer=services.queue.serializer).delete()
-    redis_client.hset(store.event_key(EVENT), "outcome", "queued")
+    redis_client.hset(keys.event(EVENT), "outcome", "queued")
 
 
 @pytest.mark.parametrize("sms_sent_before_the_rerun", [False, True])
@@ -45,8 +46,8 @@ def test_an_event_that_expired_before_its_job_ran_is_let_go(
 ):
     sandbox.add_delivery(DELIVERY)
     assert post_webhook({"id": DELIVERY}, status="going_to_dropoff").status_code == 202
-    redis_client.delete(store.event_key(EVENT))  # what its retention TTL does to a job that waited too long
-    with caplog.at_level(logging.WARNING, logger="worker.plan"):
+    redis_client.delete(keys.event(EVENT))  # what its retention TTL does to a job that waited too long
+    with caplog.at_level(logging.WARNING, logger="worker.events"):
         work()
     assert "event expired before processing" in caplog.messages
     assert not sandbox.shippify_calls and not sandbox.sms and not sandbox.emails

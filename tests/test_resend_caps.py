@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from tests.conftest import API_TOKEN
 from web import create_app
-from worker import resend_caps
+from worker.store import refusals
 
 OTHER_TOKEN = "other-desk-token-0123456789abcd"
 
@@ -49,7 +49,7 @@ def test_the_21st_corrected_resend_in_an_hour_is_refused_across_deliveries(api_u
     assert refused.status_code == 429 and refused.json()["error"] == "resend_limit"
     assert 0 < int(refused.headers["Retry-After"]) <= 3600
     assert services.store.notifications(last) == []  # nothing queued, nothing recorded as sent
-    (audit,) = resend_caps.refusals(redis_client)
+    (audit,) = refusals.newest(redis_client)
     assert (audit["actor"], audit["delivery_id"], audit["cap"], audit["rate"]) == (
         "helpdesk",
         last,
@@ -72,7 +72,7 @@ def test_own_contact_resends_have_their_own_configurable_cap(env, settings, sand
     assert "recipient's own contact (3 per hour)" in answers[-1].get_json()["detail"]
     corrected = api.post(f"/api/deliveries/{ids[-1]}/resend", json=CORRECTED, headers=auth)
     assert corrected.status_code == 202  # the corrected-destination cap (20/hour) is counted apart
-    assert [e["cap"] for e in resend_caps.refusals(redis_client)] == ["own"]
+    assert [e["cap"] for e in refusals.newest(redis_client)] == ["own"]
 
 
 def test_a_staff_member_sees_the_cap_in_the_console_and_the_refusal_in_the_cli(

@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import wait_for
 from worker import send
-from worker.plan import notification_id
+from worker.events import notification_id
 
 SMS_ID = notification_id("t-1", "going_to_dropoff", "sms")
 EMAIL_ID = notification_id("t-1", "going_to_dropoff", "email")

@@ -3,7 +3,7 @@ to the same number for another notification, as a resend does: the lookup may on
 
 import pytest
 
-from worker.plan import notification_id
+from worker.events import notification_id
 from worker.resend import ResendRequest, resend
 from worker.sms import same_text
 

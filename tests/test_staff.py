@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import STAFF_PASSWORD
-from worker import staff
+from worker.store import staff
 
 
 def test_password_is_stored_as_a_scrypt_hash_and_the_account_never_expires(redis_client):

@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 from jinja2.exceptions import SecurityError
 
-from worker.messages import TEMPLATES_DIR, Renderer, resolve_locale
+from worker.locales import LOCALES
+from worker.locales import resolve as resolve_locale
+from worker.rendering import TEMPLATES_DIR, Renderer
 from worker.rules import DEFAULT_RULES
-from worker.settings import LOCALES
 
 LINK = "https://api.shippify.co/track/t-shiinc-27946?token=ThegDpp8VhtbAVw1y7NjSZ&ref=server"
 FULL = {

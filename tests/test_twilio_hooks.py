@@ -3,7 +3,7 @@
 import pytest
 from twilio.request_validator import RequestValidator
 
-from worker.plan import notification_id
+from worker.events import notification_id
 
 SMS_ID = notification_id("t-1", "going_to_dropoff", "sms")
 

@@ -36,12 +36,12 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
 
-    from web import api, console, console_cli, messages_cli
+    from web import api, console, console_cli, preview_cli
 
     app.register_blueprint(api.bp)
     console.init_app(app)
     console_cli.register(app)
-    messages_cli.register(app)
+    preview_cli.register(app)
     app.register_blueprint(openapi.bp)
     app.after_request(relative_redirects)
     return app

@@ -6,10 +6,10 @@ from typing import Any, TypeGuard
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from web import resend_answers
 from web.errors import error
 from web.secret_match import matching
 from worker import resend
-from worker.errors import NotifierError, PermanentError, UnknownDelivery
 from worker.services import Services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -46,19 +46,8 @@ def resend_delivery(delivery_id: str) -> Response:
     try:
         asked = _request_body()
         result = resend.resend(services, delivery_id, asked, actor=g.api_actor)
-    except resend.InvalidResend as exc:
-        response = error(400, "invalid_fields", str(exc))
-        response.set_data(json.dumps({**response.get_json(), "fields": exc.problems}))  # each field's problem
-        return response
-    except UnknownDelivery:
-        return error(404, "unknown_delivery", f"Shippify does not know delivery {delivery_id}")
-    except resend.ResendLimited as exc:
-        return error(429, "resend_limit", str(exc), **{"Retry-After": str(exc.retry_after)})
-    except PermanentError as exc:
-        log.error("resend failed: %s", exc, extra={"delivery_id": delivery_id})
-        return error(502, "upstream_error", str(exc))
-    except NotifierError as exc:
-        return error(503, "upstream_unavailable", f"{exc}; nothing was sent, try again", **{"Retry-After": "30"})
+    except resend_answers.REFUSALS as exc:
+        return _refusal(resend_answers.answer(exc, delivery_id), delivery_id)
     body = {
         "delivery_id": result.delivery_id,
         "status": result.status,
@@ -66,6 +55,17 @@ def resend_delivery(delivery_id: str) -> Response:
     }
     response = jsonify(body)
     response.status_code = 202
+    return response
+
+
+def _refusal(answer: resend_answers.Answer, delivery_id: str) -> Response:
+    """A refused resend as JSON: each field's problem, or when to try again."""
+    headers = {"Retry-After": str(answer.retry_after)} if answer.retry_after else {}
+    if answer.kind == "upstream_error":
+        log.error("resend failed: %s", answer.detail, extra={"delivery_id": delivery_id})
+    response = error(answer.http, answer.code, answer.detail, **headers)
+    if answer.problems:
+        response.set_data(json.dumps({**response.get_json(), "fields": answer.problems}))
     return response
 
 

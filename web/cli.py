@@ -12,9 +12,10 @@ from dotenv import load_dotenv
 
 from worker.connection import check_eviction_policy
 from worker.errors import NotifierError
-from worker.messages import Renderer
+from worker.locales import LOCALES
+from worker.rendering import Renderer
 from worker.services import Services
-from worker.settings import LOCALES, Settings, SettingsError
+from worker.settings import Settings, SettingsError
 
 SENDER = re.compile(r"^(\+[1-9]\d{6,14}|\d{3,8}|[A-Za-z0-9 ]{1,11}|MG[0-9a-f]{32})$")
 Check = tuple[str, Callable[[], str | None]]

@@ -8,9 +8,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from worker import failed, resend, resend_caps, staff
-from worker.errors import NotifierError, UnknownDelivery
+from web import resend_answers
+from worker import channels, failed, resend
 from worker.services import Services
+from worker.store import refusals, staff
 
 
 def register(app: Flask) -> None:
@@ -74,7 +75,7 @@ def staff_list() -> None:
 @click.command("resend")
 @with_appcontext
 @click.argument("delivery_id")
-@click.option("--channel", "channels", type=click.Choice(["sms", "email"]), multiple=True, help="Repeat for both.")
+@click.option("--channel", "channels", type=click.Choice(channels.names()), multiple=True, help="Repeat for both.")
 @click.option("--to", "to", default="", help="A corrected phone (E.164) or email for this send only.")
 @click.option("--reason", default="", help="Why, for the audit trail.")
 def resend_command(delivery_id: str, channels: tuple[str, ...], to: str, reason: str) -> None:
@@ -88,10 +89,9 @@ def resend_command(delivery_id: str, channels: tuple[str, ...], to: str, reason:
     actor = f"cli:{_operator()}"
     try:
         result = resend.resend(_services(), delivery_id, asked, actor=actor)
-    except resend.InvalidResend as exc:
-        raise click.UsageError(str(exc)) from None
-    except (UnknownDelivery, resend.ResendLimited, NotifierError) as exc:
-        raise click.ClickException(str(exc)) from None
+    except resend_answers.REFUSALS as exc:
+        refusal = click.UsageError if resend_answers.answer(exc, delivery_id).usage else click.ClickException
+        raise refusal(str(exc)) from None
     for sent in result.notifications:
         note = f" ({sent.detail})" if sent.detail else ""
         click.echo(f"{sent.channel} to {sent.destination}: {sent.state} [{sent.template}] {sent.notification_id}{note}")
@@ -102,7 +102,7 @@ def resend_command(delivery_id: str, channels: tuple[str, ...], to: str, reason:
 @click.option("--limit", default=100, show_default=True, help="How many, newest first.")
 def refusals_command(limit: int) -> None:
     """Resends refused by a cap (per delivery, or per actor): when, who, which delivery, which cap."""
-    entries = resend_caps.refusals(_services().redis, limit)
+    entries = refusals.newest(_services().redis, limit)
     for entry in entries:
         when = datetime.fromtimestamp(int(entry["at"]), UTC).strftime("%Y-%m-%d %H:%M:%SZ")
         click.echo(f"{when}\t{entry['actor']}\t{entry['delivery_id']}\t{entry['cap']} {entry['rate']}")

@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from worker import channels
 from worker.services import Services
 
 bp = Blueprint("openapi", __name__)
@@ -138,7 +139,7 @@ RESEND_BODY = {
     "type": "object",
     "description": "Every field optional; an empty body resends the current message on its rule's channels",
     "properties": {
-        "channels": {"type": "array", "items": {"enum": ["sms", "email"]}},
+        "channels": {"type": "array", "items": {"enum": list(channels.names())}},
         "phone": {"type": "string", "description": "a corrected mobile number, for this send only"},
         "email": {"type": "string", "description": "a corrected email address, for this send only"},
         "reason": {"type": "string", "maxLength": 500, "description": "recorded in the audit trail"},
@@ -159,7 +160,7 @@ RESEND_ANSWER = {
                 "required": ["notification_id", "channel", "destination", "state", "template", "detail"],
                 "properties": {
                     "notification_id": TEXT,
-                    "channel": {"enum": ["sms", "email"]},
+                    "channel": {"enum": list(channels.names())},
                     "destination": {"type": "string", "description": "masked"},
                     "state": TEXT,
                     "template": TEXT,

@@ -12,7 +12,6 @@ from web.errors import error
 from web.secret_match import matching
 from worker.intake import InvalidWebhook, accept, parse
 from worker.services import Services
-from worker.store import STATS_KEY
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -89,4 +88,4 @@ def _count(name: str) -> None:
     """Count a refused webhook; a Redis outage must not turn a 401/400 into a 503."""
     services: Services = current_app.extensions["notifier"]
     with contextlib.suppress(redis.RedisError):
-        services.redis.hincrby(STATS_KEY, name, 1)
+        services.store.count(name)

@@ -1,15 +1,15 @@
-"""The webhook's hot path: read a Shippify body, decide, and record + queue it in one atomic Redis call."""
+"""The webhook's hot path: read a Shippify body, decide, and record + queue it in one atomic Redis step."""
 
 import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from redis.client import Pipeline
 from rq import Queue
 
 from worker import links, queueing, statuses, store
 from worker.settings import Settings
-from worker.store import STATS_KEY, event_key, timeline_key
 
 MAX_ID_LENGTH = 128
 MAX_HINT_LENGTH = 200
@@ -116,16 +116,14 @@ def event_id(delivery_id: str, status: str | None) -> str:
 
 
 def accept(s: store.Store, q: Queue, settings: Settings, event: IncomingEvent) -> Accepted:
-    """Record the event and queue its processing in one atomic Redis call, or say it is a duplicate or ignored."""
+    """Record the event and queue its processing in one atomic step, or say it is a duplicate or ignored."""
     eid = event_id(event.delivery_id, event.status)
     outcome, detail = _decide(settings, event.status)
-    with s.redis.pipeline() as pipe:  # collects the writes (ours, then RQ's own enqueue) without sending them
-        pipe.multi()  # as RQ expects of a caller's pipeline
-        _record(pipe, settings, eid, event, outcome, detail)
-        if outcome == "queued":
-            queueing.enqueue_process(q, settings, eid, event.delivery_id, pipeline=pipe)
-        writes = [args for args, _ in pipe.command_stack]
-    if not s.write_unless_exists(event_key(eid), writes):
+
+    def enqueue(pipe: Pipeline) -> None:
+        queueing.enqueue_process(q, settings, eid, event.delivery_id, pipeline=pipe)
+
+    if not s.record_event(eid, _fields(event, outcome, detail), enqueue if outcome == "queued" else None):
         return Accepted("duplicate", eid, event.delivery_id, event.status)
     return Accepted(outcome, eid, event.delivery_id, event.status, detail)
 
@@ -139,13 +137,13 @@ def _decide(settings: Settings, status: str | None) -> tuple[str, str]:
     return "ignored", "no rule notifies on this status"
 
 
-def _record(pipe, settings: Settings, eid: str, event: IncomingEvent, outcome: str, detail: str) -> None:
-    """The event hash and the delivery's event list, both expiring after the retention period."""
+def _fields(event: IncomingEvent, outcome: str, detail: str) -> dict[str, str]:
+    """What the event's record keeps (the secret link only while the event waits to be processed)."""
     fields = {
         "delivery_id": event.delivery_id,
         "status": event.status or "",
         "status_source": event.status_source,
-        "received_at": store.now(),
+        "received_at": str(store.now()),
         "outcome": outcome,
         "detail": detail,
         "locale_hint": event.locale_hint,
@@ -153,9 +151,4 @@ def _record(pipe, settings: Settings, eid: str, event: IncomingEvent, outcome: s
     }
     if event.tracking_url and outcome == "queued":
         fields["tracking_url"] = event.tracking_url
-    pipe.hset(event_key(eid), mapping={k: v for k, v in fields.items() if v != ""})
-    pipe.expire(event_key(eid), settings.retention_seconds)
-    pipe.rpush(timeline_key(event.delivery_id), f"e:{eid}")
-    pipe.expire(timeline_key(event.delivery_id), settings.retention_seconds)
-    pipe.hincrby(STATS_KEY, f"webhooks_{outcome}", 1)
-    store.touch_recent(pipe, event.delivery_id)
+    return fields

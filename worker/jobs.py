@@ -6,7 +6,7 @@ from functools import cache
 
 from rq import get_current_job
 
-from worker import plan, send
+from worker import events, send
 from worker.errors import PermanentError
 from worker.services import Services
 from worker.settings import Settings
@@ -27,7 +27,7 @@ def close_services() -> None:
 
 def process_event(event_id: str) -> str:
     """Job: decide and queue the notifications of one received status event."""
-    return _run(plan.process_event, event_id)
+    return _run(events.process_event, event_id)
 
 
 def send_notification(notification_id: str) -> str:

@@ -6,11 +6,11 @@ from typing import Any
 
 from jinja2 import TemplateError
 
-from worker import sms_text
-from worker.messages import Email, Renderer
-from worker.plan import template_context
+from worker import channels, sms_text
+from worker.events import template_context
+from worker.locales import FOLD_BY_DEFAULT, LOCALES
+from worker.rendering import Email, Renderer
 from worker.rules import DEFAULT_RULES
-from worker.settings import LOCALES, Settings
 from worker.shippify import TrackingLink
 
 # As long as Shippify's real links (82 characters); first names and merchants of 20, with the letters that cost most.
@@ -32,10 +32,7 @@ SAMPLES = {
     "pt": Sample("Maria-José-Conceição Gonçalves", "Padaria São Benedito", "Endereço não encontrado"),
     "en": Sample("Christopher-Jonathan O'Sullivan", "Hudson Hardware Shop", "Address not found"),
 }
-DEFAULT_FOLD_LOCALES = Settings().sms_fold_locales  # SMS_FOLD_LOCALES when it is not set
 SMS_BUDGETS = {"hold_by_courier": 2}  # it carries the issue reason; every other SMS must fit one segment
-CHANNELS = ("sms", "email")
-UNITS = {sms_text.GSM7: (160, 153), sms_text.UCS2: (70, 67)}  # one message alone, each part of a longer one
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,7 @@ class Row:
         """Septets (GSM-7) or UTF-16 units the budget holds in this SMS's encoding: 160 for one GSM-7 segment."""
         if self.cost is None or self.budget is None:
             return None
-        single, per_part = UNITS[self.cost.encoding]
+        single, per_part = sms_text.LIMITS[self.cost.encoding]
         return single if self.budget == 1 else per_part * self.budget
 
 
@@ -79,7 +76,7 @@ def sample_context(locale: str, link: str = SAMPLE_LINK) -> dict[str, Any]:
         "referenceId": "PO-00012",
         "reasonText": sample.reason,
     }
-    return template_context({"delivery_id": SAMPLE_DELIVERY}, delivery, TrackingLink(link))
+    return template_context(SAMPLE_DELIVERY, delivery, TrackingLink(link))
 
 
 def template_statuses(renderer: Renderer) -> list[str]:
@@ -88,7 +85,7 @@ def template_statuses(renderer: Renderer) -> list[str]:
     return [*DEFAULT_RULES, *sorted(found - set(DEFAULT_RULES))]
 
 
-def render_sms(renderer: Renderer, status: str, locale: str, fold_locales: Iterable[str] = DEFAULT_FOLD_LOCALES) -> Row:
+def render_sms(renderer: Renderer, status: str, locale: str, fold_locales: Iterable[str] = FOLD_BY_DEFAULT) -> Row:
     """The SMS folded as a send would fold it, with its cost against the status's budget."""
     chosen = set(fold_locales)
     folding = {code: code in chosen for code in LOCALES}
@@ -103,11 +100,11 @@ def render_email(renderer: Renderer, status: str, locale: str) -> Row:
 
 
 def render(
-    renderer: Renderer, status: str, locale: str, channel: str, fold_locales: Iterable[str] = DEFAULT_FOLD_LOCALES
+    renderer: Renderer, status: str, locale: str, channel: str, fold_locales: Iterable[str] = FOLD_BY_DEFAULT
 ) -> Row:
     """One channel's message; a template that does not render gives a row with the error instead of raising."""
     try:
-        if channel == "sms":
+        if channels.channel(channel).billed_in_segments:
             return render_sms(renderer, status, locale, fold_locales)
         return render_email(renderer, status, locale)
     except TemplateError as exc:
@@ -118,7 +115,7 @@ def preview(
     renderer: Renderer | None = None,
     statuses: Iterable[str] | None = None,
     locales: Iterable[str] = LOCALES,
-    fold_locales: Iterable[str] = DEFAULT_FOLD_LOCALES,
+    fold_locales: Iterable[str] = FOLD_BY_DEFAULT,
 ) -> list[Row]:
     """Every existing template of `statuses` × `locales` × SMS and email, in that order."""
     renderer = renderer or Renderer()
@@ -126,7 +123,7 @@ def preview(
     rows = []
     for status in statuses or template_statuses(renderer):
         for locale in locales:
-            for channel in CHANNELS:
+            for channel in channels.names():
                 if not renderer.missing(status, locale, channel):
                     rows.append(render(renderer, status, locale, channel, fold_locales))
     return rows

@@ -10,18 +10,18 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from worker import phones, plan, queueing, resend_caps, sms_text, statuses
-from worker.messages import resolve_locale
+from worker import outgoing, resend_caps, statuses
+from worker.channels import channel
+from worker.events import template_context
+from worker.locales import resolve as resolve_locale
 from worker.resend_caps import ActorLimited, ResendLimited  # noqa: F401 - the callers catch them from here
 from worker.rules import CHANNELS, MAIN_STATUS
 from worker.services import Services
-from worker.store import touch_recent
 
 log = logging.getLogger(__name__)
 
 CAP = "5/hour"  # resends per delivery: enough to fix a typo, too few to spam a recipient
 MAX_REASON_LENGTH = 500
-MAX_EMAIL_LENGTH = 254
 OPTED_OUT_DETAIL = "the recipient replied STOP: no SMS reaches them until they reply START (email still works)"
 # Field problems, as constants so that the console can show them translated.
 CHOOSE_CHANNELS = "choose sms and/or email"
@@ -33,6 +33,10 @@ EMAIL_WITHOUT_EMAIL = "a corrected email is only used when email is among the ch
 REASON_TOO_LONG = f"keep the reason under {MAX_REASON_LENGTH} characters"
 NO_PHONE = "the delivery has no usable phone number: enter a corrected one"
 NO_EMAIL = "the delivery has no usable email address: enter a corrected one"
+# The same problems by the request's field for a channel's destination (Channel.field).
+INVALID = {"phone": PHONE_INVALID, "email": EMAIL_INVALID}
+WITHOUT_CHANNEL = {"phone": PHONE_WITHOUT_SMS, "email": EMAIL_WITHOUT_EMAIL}
+MISSING = {"phone": NO_PHONE, "email": NO_EMAIL}
 
 
 class InvalidResend(ValueError):
@@ -91,13 +95,7 @@ def resend(services: Services, key: str, request: ResendRequest, actor: str, cap
     hints = _hints(services, delivery_id)
     locale = resolve_locale(delivery.get("cityLang") or hints.get("locale_hint"), services.settings.default_locale)
     status = _status(delivery, channels, locale, services)
-    context = (
-        plan.template_context(
-            hints, delivery, services.shippify.get_tracking_link(delivery_id), services.settings.default_country
-        )
-        if sendable
-        else {}
-    )
+    context = _context(services, delivery_id, delivery, hints) if sendable else {}
     if sendable:
         caps.take()
     reason = " ".join(request.reason.split())
@@ -106,9 +104,7 @@ def resend(services: Services, key: str, request: ResendRequest, actor: str, cap
         _record(channel, to, channel not in sendable, overrides, fields, context, services)
         for channel, to in destinations.items()
     ]
-    with services.redis.pipeline() as pipe:
-        touch_recent(pipe, delivery_id)
-        pipe.execute()
+    services.store.touch(delivery_id)
     return ResendResult(delivery_id, status, queued)
 
 
@@ -117,13 +113,12 @@ def validate(request: ResendRequest, services: Services) -> dict[str, str]:
     problems: dict[str, str] = {}
     if any(c not in CHANNELS for c in request.channels):
         problems["channels"] = CHOOSE_CHANNELS
-    elif any(_provider(c, services) is None for c in request.channels):
+    elif any(not channel(c).configured(services) for c in request.channels):
         problems["channels"] = NOT_CONFIGURED
     overrides = _corrections(request, services, problems)
-    if request.channels and "sms" in overrides and "sms" not in request.channels:
-        problems["phone"] = PHONE_WITHOUT_SMS
-    if request.channels and "email" in overrides and "email" not in request.channels:
-        problems["email"] = EMAIL_WITHOUT_EMAIL
+    for name in overrides:
+        if request.channels and name not in request.channels:
+            problems[channel(name).field] = WITHOUT_CHANNEL[channel(name).field]
     if len(request.reason) > MAX_REASON_LENGTH:
         problems["reason"] = REASON_TOO_LONG
     if problems:
@@ -132,65 +127,57 @@ def validate(request: ResendRequest, services: Services) -> dict[str, str]:
 
 
 def _corrections(request: ResendRequest, services: Services, problems: dict[str, str]) -> dict[str, str]:
-    """The corrected phone (E.164, mobile) and email, when given and usable; problems noted otherwise."""
+    """The corrected destination of each channel (phone: E.164, mobile; email: trimmed), when given and usable;
+    problems noted otherwise."""
     overrides: dict[str, str] = {}
-    if request.phone.strip():
-        check = phones.normalise(request.phone, services.settings.default_country)
-        if check.e164:
-            overrides["sms"] = check.e164
+    for name in CHANNELS:
+        field_name = channel(name).field
+        raw = getattr(request, field_name, "")
+        if not raw.strip():
+            continue
+        corrected = channel(name).correct(raw, services.settings)
+        if corrected:
+            overrides[name] = corrected
         else:
-            problems["phone"] = PHONE_INVALID
-    address = request.email.strip()
-    if address and len(address) <= MAX_EMAIL_LENGTH and plan.EMAIL_PATTERN.match(address):
-        overrides["email"] = address
-    elif address:
-        problems["email"] = EMAIL_INVALID
+            problems[field_name] = INVALID[field_name]
     return overrides
-
-
-def _provider(channel: str, services: Services) -> object | None:
-    """The channel's sender, None when this service has none configured."""
-    return services.sms if channel == "sms" else services.mailer
 
 
 def _channels(request: ResendRequest, delivery: dict[str, Any], services: Services) -> tuple[str, ...]:
     """As asked; else the channels of the corrected destinations; else the rule's for the status sent."""
     if request.channels:
         return tuple(c for c in CHANNELS if c in request.channels)
-    corrected = tuple(c for c, value in (("sms", request.phone), ("email", request.email)) if value.strip())
+    corrected = tuple(c for c in CHANNELS if getattr(request, channel(c).field, "").strip())
     if corrected:
         return corrected
     rules = services.settings.rules
     current = statuses.normalise(delivery.get("_status"))
     wanted = rules.channels_for(current) or rules.channels_for(MAIN_STATUS) or CHANNELS
-    return tuple(c for c in wanted if _provider(c, services) is not None)
+    return tuple(c for c in wanted if channel(c).configured(services))
 
 
 def _destinations(
-    channels: tuple[str, ...], overrides: dict[str, str], delivery: dict[str, Any], services: Services
+    names: tuple[str, ...], overrides: dict[str, str], delivery: dict[str, Any], services: Services
 ) -> dict[str, str]:
     """The destination of each channel: the correction, else the delivery's own; a field error when neither."""
     destinations: dict[str, str] = {}
     problems: dict[str, str] = {}
-    for channel in channels:
-        corrected = overrides.get(channel)
-        decided = plan.Plan(channel, corrected) if corrected else plan.destination(channel, delivery, services)
-        if decided.destination:
-            destinations[channel] = decided.destination
-        elif channel == "sms":
-            problems["phone"] = NO_PHONE
+    for name in names:
+        found = overrides.get(name) or channel(name).address(delivery, services.settings).destination
+        if found:
+            destinations[name] = found
         else:
-            problems["email"] = NO_EMAIL
-    if not channels:
+            problems[channel(name).field] = MISSING[channel(name).field]
+    if not names:
         problems["channels"] = CHOOSE_CHANNELS
     if problems:
         raise InvalidResend(problems)
     return destinations
 
 
-def _opted_out(channel: str, to: str, services: Services) -> bool:
-    """SMS to a number that replied STOP stays suppressed, resend or not."""
-    return channel == "sms" and services.store.is_opted_out(to)
+def _opted_out(name: str, to: str, services: Services) -> bool:
+    """A recipient who asked for nothing more on a channel (SMS: replied STOP) stays suppressed, resend or not."""
+    return channel(name).suppressed(services.store, to)
 
 
 def _status(delivery: dict[str, Any], channels: tuple[str, ...], locale: str, services: Services) -> str:
@@ -201,19 +188,21 @@ def _status(delivery: dict[str, Any], channels: tuple[str, ...], locale: str, se
     return MAIN_STATUS
 
 
+def _context(services: Services, delivery_id: str, delivery: dict[str, Any], hints: dict[str, str]) -> dict[str, Any]:
+    """What the templates see, with a fresh tracking link (a resend never reuses a webhook's)."""
+    link, region = services.shippify.get_tracking_link(delivery_id), services.settings.default_country
+    return template_context(delivery_id, delivery, link, region, hints.get("merchant_hint", ""))
+
+
 def _hints(services: Services, delivery_id: str) -> dict[str, str]:
     """What the last webhook told us that the delivery itself may not (language, merchant name)."""
     ((events, _),) = services.store.timelines([delivery_id], last_only=True)
     last = events[-1] if events else {}
-    return {
-        "delivery_id": delivery_id,
-        "locale_hint": last.get("locale_hint", ""),
-        "merchant_hint": last.get("merchant_hint", ""),
-    }
+    return {"locale_hint": last.get("locale_hint", ""), "merchant_hint": last.get("merchant_hint", "")}
 
 
 def _record(
-    channel: str,
+    name: str,
     to: str,
     opted_out: bool,
     overrides: dict[str, str],
@@ -222,32 +211,23 @@ def _record(
     services: Services,
 ) -> Queued:
     """The audit record (a new id, kind=resend), then the message and the send job, or a suppression."""
-    nid = "r" + secrets.token_hex(12)
-    masked = phones.mask(to) if channel == "sms" else phones.mask_email(to)
-    template = f"{fields['locale']}/{fields['status']}/{channel}"
-    s = services.store
     record = {
         "delivery_id": fields["delivery_id"],
         "status": fields["status"],
-        "channel": channel,
         "locale": fields["locale"],
-        "template": template,
-        "destination": masked,
         "kind": "resend",
         "actor": fields["actor"],
         "resend_reason": fields["reason"],
-        "corrected": "yes" if channel in overrides else "",
-        "state": "pending",
+        "corrected": "yes" if name in overrides else "",
     }
+    message = outgoing.Message("r" + secrets.token_hex(12), channel(name), to, record)
+    nid, masked = message.notification_id, message.masked
     extra = {"delivery_id": fields["delivery_id"], "notification_id": nid, "to": masked}
     if opted_out:  # checked once, before the cap
-        s.create_notification(nid, {**record, "state": "suppressed", "reason": "opted_out"})
+        outgoing.record(services, message, "suppressed", "opted_out")
         log.info("resend suppressed: recipient opted out", extra=extra)
-        return Queued(nid, channel, masked, "suppressed", template, OPTED_OUT_DETAIL)
-    s.create_notification(nid, record)
-    payload = plan.render(services, channel, fields["status"], fields["locale"], to, context)
-    cost = sms_text.cost(payload["body"]) if channel == "sms" else None
-    s.put_outbox(nid, payload, **({"sms_encoding": cost.encoding, "sms_segments": cost.segments} if cost else {}))
-    queueing.enqueue_send(services.queue, services.settings, nid, fields["delivery_id"], channel)
+        return Queued(nid, name, masked, "suppressed", message.template, OPTED_OUT_DETAIL)
+    outgoing.record(services, message)
+    outgoing.queue(services, message, context)
     log.info("resend queued", extra=extra)
-    return Queued(nid, channel, masked, "pending", template)
+    return Queued(nid, name, masked, "pending", message.template)

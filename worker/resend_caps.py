@@ -4,20 +4,18 @@ A token or an account that leaks must not turn into a mailer of live tracking li
 often an hour, with a low cap when the destination is one they typed in and a higher one for the recipient's own.
 """
 
-import json
 import logging
-import secrets
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, NoReturn
 
 import redis
 from limits import RateLimitItem, parse
 from limits.strategies import MovingWindowRateLimiter
 
-from worker import connection
+from worker import store
 from worker.settings import Settings
-from worker.store import PREFIX
+from worker.store import refusals
 
 if TYPE_CHECKING:
     from worker.services import Services
@@ -26,8 +24,6 @@ log = logging.getLogger(__name__)
 
 CORRECTED = "corrected"  # at least one channel goes to a destination the actor gave
 OWN = "own"  # every channel goes to the delivery's own phone or email
-REFUSALS_KEY = f"{PREFIX}:resend-refusals"
-MAX_REFUSALS = 10_000  # the newest kept, whatever the retention, so a flood cannot fill Redis
 
 
 @dataclass(frozen=True)
@@ -86,27 +82,13 @@ def take(client: redis.Redis, settings: Settings, actor: str, cap: str) -> Refus
 
 def record_refusal(client: redis.Redis, settings: Settings, actor: str, delivery_id: str, refusal: Refusal) -> None:
     """Into the audit list staff read (actor, delivery, time, cap; never the contact), kept for the retention."""
-    now = time.time()
-    entry = {"at": round(now), "actor": actor, "delivery_id": delivery_id, "cap": refusal.cap, "rate": refusal.rate}
-    member = json.dumps({**entry, "n": secrets.token_hex(4)}, sort_keys=True)  # two refusals in a second stay two
-    with client.pipeline() as pipe:
-        pipe.zadd(REFUSALS_KEY, {member: now})
-        pipe.zremrangebyscore(REFUSALS_KEY, "-inf", now - settings.retention_seconds)
-        pipe.zremrangebyrank(REFUSALS_KEY, 0, -MAX_REFUSALS - 1)
-        pipe.expire(REFUSALS_KEY, settings.retention_seconds)
-        pipe.execute()
+    refusals.add(client, settings.retention_seconds, actor, delivery_id, refusal.cap, refusal.rate)
     log.warning("resend refused: %s cap %s reached", refusal.cap, refusal.rate, extra={"delivery_id": delivery_id})
-
-
-def refusals(client: redis.Redis, limit: int = 100) -> list[dict[str, str]]:
-    """The newest refused resends first."""
-    entries = [json.loads(m) for m in cast(list[bytes], client.zrevrange(REFUSALS_KEY, 0, limit - 1))]
-    return [{k: v for k, v in e.items() if k != "n"} for e in entries]
 
 
 def _limiter(client: redis.Redis, text: str) -> tuple[MovingWindowRateLimiter, RateLimitItem]:
     """A moving window per actor and cap kind, on our own Redis connection pool."""
-    return connection.limiter(client, f"{PREFIX}:resend-actor-cap"), parse(text)
+    return store.limiter(client, "resend-actor-cap"), parse(text)
 
 
 def _refusal(limiter: MovingWindowRateLimiter, item: RateLimitItem, cap: str, actor: str, text: str) -> Refusal:
@@ -121,7 +103,7 @@ class Caps:
 
     def __init__(self, services: "Services", cap: str, actor: str, delivery_id: str, kind: str) -> None:
         self.services, self.cap, self.actor, self.delivery_id, self.kind = services, cap, actor, delivery_id, kind
-        self.limiter = connection.limiter(services.redis, f"{PREFIX}:resend-cap")
+        self.limiter = store.limiter(services.redis, "resend-cap")
         self.item = parse(cap)
 
     def check(self) -> None:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from worker import statuses
+from worker import channels, statuses
 
-CHANNELS = ("sms", "email")
+CHANNELS = channels.names()
 
 DEFAULT_RULES: dict[str, tuple[str, ...]] = {
     "going_to_dropoff": ("sms", "email"),

@@ -2,19 +2,13 @@
 
 import logging
 import time
-from datetime import UTC, datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
 
 from worker import statuses
+from worker.channels import channel
 from worker.errors import AmbiguousSend, PermanentError, RecipientRejected, TransientError
 from worker.services import Services
 
 log = logging.getLogger(__name__)
-
-# An ambiguous SMS is looked up among the messages Twilio accepted this long before the claim.
-LOOKUP_SLACK_SECONDS = 300
 
 
 def send_notification(notification_id: str, services: Services) -> str:
@@ -29,7 +23,7 @@ def send_notification(notification_id: str, services: Services) -> str:
     payload, received_at = s.prepared(notification_id, record.get("event_id", ""))
     if not payload:
         raise TransientError("the message is not prepared yet (its event is still being processed)")
-    if record["channel"] == "sms" and s.is_opted_out(payload["to"]):
+    if channel(record["channel"]).suppressed(s, payload["to"]):
         s.close(notification_id, "suppressed", reason="opted_out")
         return "suppressed"
     if record.get("scheduled_for") and _moved_on(record, services):
@@ -51,7 +45,7 @@ def _deliver(
     s = services.store
     extra = {"delivery_id": record["delivery_id"], "notification_id": notification_id, "to": record["destination"]}
     try:
-        provider_id, state, segments = _call_provider(notification_id, record, payload, services)
+        sent = channel(record["channel"]).send(notification_id, payload, services)
     except TransientError as exc:
         s.release(notification_id, str(exc))
         log.warning("send failed, will retry: %s", exc, extra=extra)
@@ -67,28 +61,12 @@ def _deliver(
         log.error("send failed: %s", exc, extra=extra)
         raise
     done = {"sent_at": round(time.time(), 3), "error": "", "claimed_at": "", "data_started_at": ""}
-    s.advance(notification_id, state, provider_id=provider_id, segments=segments, **done)
+    s.advance(notification_id, sent.state, provider_id=sent.provider_id, segments=sent.segments, **done)
     latency = time.time() - received_at if received_at is not None else None  # resends have no webhook
-    s.handed_over(notification_id, provider_id if record["channel"] == "sms" else None, latency)
-    log.info("notification sent", extra={**extra, "state": state})
-    return state
-
-
-def _call_provider(
-    notification_id: str, record: dict[str, str], payload: dict[str, str], services: Services
-) -> tuple[str, str, int | None]:
-    """Send by SMS or email; returns provider id, state and SMS segments."""
-    if record["channel"] == "sms":
-        if services.sms is None:
-            raise PermanentError("SMS is not configured: set TWILIO_* settings")
-        sent = services.sms.send(payload["to"], payload["body"], status_callback=_status_callback(services))
-        return sent.sid, sent.status, sent.segments
-    if services.mailer is None:
-        raise PermanentError("email is not configured: set SMTP_URL and MAIL_FROM")
-    message = build_email(notification_id, payload, services.settings.mail_from)
-    started = lambda: services.store.note(notification_id, data_started_at=round(time.time(), 3))  # noqa: E731
-    services.mailer.send(message, before_data=started)
-    return message["Message-ID"], "sent", None
+    by_id = sent.provider_id if channel(record["channel"]).reports_by_provider_id else None
+    s.handed_over(notification_id, by_id, latency)
+    log.info("notification sent", extra={**extra, "state": sent.state})
+    return sent.state
 
 
 def _moved_on(record: dict[str, str], services: Services) -> bool:
@@ -114,15 +92,11 @@ def _settle_interrupted(notification_id: str, record: dict[str, str], services: 
     """A previous attempt claimed the send and never recorded its outcome: did the message go out?"""
     s = services.store
     payload = s.outbox(notification_id)
-    if record["channel"] == "sms" and services.sms is not None and payload:
-        since = datetime.fromtimestamp(float(record.get("claimed_at", 0)) - LOOKUP_SLACK_SECONDS, UTC)
-        found = services.sms.find_sent(
-            payload["to"], payload["body"], since, taken=lambda sid: bool(s.by_provider_id(sid))
-        )
-        if found is not None:
-            s.advance(notification_id, found.status, provider_id=found.sid, error="", settled_by="lookup")
-            s.handed_over(notification_id, found.sid, latency=None)
-            return found.status
+    found = channel(record["channel"]).settle(notification_id, record, payload, services)
+    if found is not None:
+        s.advance(notification_id, found.state, provider_id=found.provider_id, error="", settled_by="lookup")
+        s.handed_over(notification_id, found.provider_id, latency=None)
+        return found.state
     if record.get("data_started_at"):
         # The relay may have taken the email in the instant before the interruption: the resend carries the same
         # Message-ID, which relays and mail clients use to show one message.
@@ -132,25 +106,3 @@ def _settle_interrupted(notification_id: str, record: dict[str, str], services: 
     else:
         s.release(notification_id, "previous attempt was interrupted before the provider took the message")
     return "pending"
-
-
-def _status_callback(services: Services) -> str | None:
-    """Where Twilio reports delivery, when the public address is known."""
-    base = services.settings.public_base_url
-    return f"{base}/webhooks/twilio/status" if base else None
-
-
-def build_email(notification_id: str, payload: dict[str, str], mail_from: str) -> EmailMessage:
-    """multipart/alternative (text, then HTML) with a Message-ID derived from the notification."""
-    _, from_address = parseaddr(mail_from)
-    domain = from_address.rpartition("@")[2] or "localhost"
-    message = EmailMessage()
-    message["From"] = mail_from
-    message["To"] = Address(addr_spec=payload["to"])
-    message["Subject"] = payload["subject"]
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = f"<{notification_id}@{domain}>"
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(payload["text"])
-    message.add_alternative(payload["html"], subtype="html")
-    return message

@@ -9,7 +9,7 @@ from rq import Queue
 from worker import queueing
 from worker.connection import connect
 from worker.mail import SmtpMailer
-from worker.messages import Renderer
+from worker.rendering import Renderer
 from worker.settings import Settings
 from worker.shippify import ShippifyClient
 from worker.sms import TwilioSms

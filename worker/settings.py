@@ -9,9 +9,9 @@ import phonenumbers
 from limits import parse
 
 from worker import rules as rules_module
+from worker.locales import FOLD_BY_DEFAULT, LOCALES
 from worker.rules import Rules, RulesError
 
-LOCALES = ("es", "pt", "en")
 DEVELOPMENT_ENVS = ("development", "test")
 DEV_SECRET_KEY = "development-only-secret-key"  # noqa: S105 - refused outside development
 TWILIO_API_URL = "https://api.twilio.com"
@@ -58,7 +58,7 @@ class Settings:
     retry_max_attempts: int = 8
     webhook_max_bytes: int = 32 * 1024 * 1024
     log_level: str = "INFO"
-    sms_fold_locales: frozenset[str] = frozenset({"es", "pt"})
+    sms_fold_locales: frozenset[str] = FOLD_BY_DEFAULT
     sentry_dsn: str = field(default="", repr=False)
     resend_cap_corrected: str = "20/hour"  # resends per actor to a destination they typed in
     resend_cap_own: str = "200/hour"  # resends per actor to the recipient's own contact
@@ -166,7 +166,7 @@ class _Reader:
             retry_max_attempts=int(self.number("RETRY_MAX_ATTEMPTS", 8, 0)),
             webhook_max_bytes=int(self.number("WEBHOOK_MAX_MB", 32, 1)) * 1024 * 1024,
             log_level=self.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
-            sms_fold_locales=self.locales("SMS_FOLD_LOCALES", "es,pt"),
+            sms_fold_locales=self.locales("SMS_FOLD_LOCALES", ",".join(sorted(FOLD_BY_DEFAULT))),
             sentry_dsn=self.url("SENTRY_DSN", "", ("https", "http")),
             resend_cap_corrected=self.rate("RESEND_CAP_CORRECTED", "20/hour"),
             resend_cap_own=self.rate("RESEND_CAP_OWN", "200/hour"),

@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from worker import locales
+
 # 3GPP TS 23.038 default alphabet, index == septet value. 0x1B is the escape to the extension table, not a character.
 # 0x09 is the capital Ç as in the ETSI table and in Twilio's own segment calculator (Unicode's GSM0338.TXT maps it
 # to the lowercase ç instead): lowercase ç is not GSM-7 here.
@@ -33,7 +35,7 @@ _EXTENDED = frozenset(EXTENSION_TABLE.values())
 _GSM = _BASIC | _EXTENDED
 
 GSM7, UCS2 = "GSM-7", "UCS-2"
-_LIMITS = {GSM7: (160, 153), UCS2: (70, 67)}  # single message, per part of a multipart message
+LIMITS = {GSM7: (160, 153), UCS2: (70, 67)}  # single message, per part of a multipart message
 
 URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
@@ -59,9 +61,6 @@ _FOLD_TABLE = {
     "œ": "oe",
     "Œ": "OE",
 }
-
-FOLD_BY_DEFAULT = {"es": True, "pt": True, "en": False}
-_LANGUAGE_ALIASES = {"pr": "pt"}  # an old Shippify API said "pr" for Portuguese
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ def cost(text: str) -> SmsCost:
     encoding = UCS2 if non_gsm else GSM7
     sizes = [_utf16_units(ch) if non_gsm else _septets(ch) for ch in text]
     units = sum(sizes)
-    single, multi = _LIMITS[encoding]
+    single, multi = LIMITS[encoding]
     if units <= single:
         return SmsCost(encoding, len(text), units, 1 if text else 0, single, non_gsm)
     return SmsCost(encoding, len(text), units, _pack(sizes, multi), multi, non_gsm)
@@ -180,16 +179,11 @@ def fold(text: str) -> str:
     return text  # not reached: tight folding is bounded by the original's UTF-16 units
 
 
-def language(locale: str) -> str:
-    """Primary language code of "es-EC", "pt_BR", "PT" or Shippify's old "pr"."""
-    primary = locale.strip().lower().replace("_", "-").split("-")[0]
-    return _LANGUAGE_ALIASES.get(primary, primary)
-
-
 def fold_for_locale(text: str, locale: str, enabled: Mapping[str, bool] | None = None) -> str:
     """Fold Spanish and Portuguese by default, where accents cost most; others only when enabled says so."""
-    lang = language(locale)
-    switches = {**FOLD_BY_DEFAULT, **{language(key): on for key, on in (enabled or {}).items()}}
+    lang = locales.language(locale)
+    defaults = {code: code in locales.FOLD_BY_DEFAULT for code in locales.LOCALES}
+    switches = {**defaults, **{locales.language(key): on for key, on in (enabled or {}).items()}}
     return fold(text) if switches.get(lang, False) else text
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from tests.conftest import STAFF_PASSWORD
 from worker import preview
-from worker.messages import Renderer
+from worker.locales import LOCALES
+from worker.rendering import Renderer
 from worker.rules import DEFAULT_RULES
-from worker.settings import LOCALES
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')")
 

@@ -9,7 +9,7 @@ import requests
 
 from tests.conftest import STAFF_PASSWORD
 from tests.security.test_console_probe import browser, form_token, sign_in
-from worker import sessions
+from worker.store import sessions
 
 COOKIE = "notifier_session"
 NEW_PASSWORD = "a-brand-new-password-42"

@@ -11,9 +11,9 @@ from markupsafe import escape
 
 from tests.security.conftest import FIXED
 from worker import intake, logs, phones, statuses
-from worker.messages import Renderer
+from worker.locales import LOCALES
+from worker.rendering import Renderer
 from worker.rules import DEFAULT_RULES
-from worker.settings import LOCALES
 
 PURE = settings(FIXED, max_examples=300)  # pure functions: many examples cost little
 STATUS_FORM = re.compile(r"[a-z0-9_]{1,64}")

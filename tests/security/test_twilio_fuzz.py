@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from tests.security.conftest import FIXED
-from worker.plan import notification_id
+from worker.events import notification_id
 
 SMS_ID = notification_id("t-1", "going_to_dropoff", "sms")
 NUMBER = "+593998976565"

@@ -7,7 +7,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from sandbox.twilio_callbacks import inbound_params
-from worker.plan import notification_id
+from worker.events import notification_id
 
 NUMBER = "+593998976565"
 PUBLIC = "http://localhost"  # PUBLIC_BASE_URL of the test settings: what Twilio signs

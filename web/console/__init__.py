@@ -10,9 +10,9 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from worker import sessions
+from worker.locales import LOCALES
 from worker.services import Services
-from worker.settings import LOCALES
+from worker.store import sessions
 
 SESSION_LIFETIME = sessions.LIFETIME
 SECURITY_HEADERS = {
@@ -56,7 +56,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.after_request(security_headers)
 
-    from web.console import admin, auth, base, messages, views  # noqa: F401 - importing them adds their routes to base.bp
+    from web.console import admin, auth, base, previews, views  # noqa: F401 - importing them adds their routes to base.bp
 
     app.register_blueprint(base.bp)
 

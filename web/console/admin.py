@@ -8,7 +8,8 @@ from werkzeug.wrappers import Response
 from web.console.base import admin_required, services
 from web.console.base import bp as console_bp
 from web.console.forms import StaffForm
-from worker import failed, staff
+from worker import failed
+from worker.store import staff
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response
 
 from web.console.base import bp, keep_only_language, safe_next, services, session_policy
 from web.console.forms import LanguageForm, LoginForm
-from worker import sessions, staff
-from worker.connection import limiter
+from worker import store
+from worker.store import sessions, staff
 
 ACCOUNT_LIMIT = "5/minute"  # sign-in attempts per username since its last success, wherever they come from
 ADDRESS_LIMIT = "20/minute"  # sign-in attempts per client address, whatever the username
@@ -25,7 +25,7 @@ class LoginThrottle:
     atomic step per limit, so parallel attempts cannot all pass the check before any of them is counted."""
 
     def __init__(self, client) -> None:
-        self.limiter = limiter(client, "ntf:login")
+        self.limiter = store.limiter(client, "login")
 
     def attempt(self, username: str, address: str) -> bool:
         """Count an attempt against the account, then the address; False when either limit is used up (a throttled

@@ -14,8 +14,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from web.console.forms import LanguageForm
-from worker import sessions, staff
 from worker.services import Services
+from worker.store import sessions, staff
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 PUBLIC_ENDPOINTS = frozenset({"console.login", "console.language"})

@@ -15,10 +15,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from web.console import labels
+from worker.channels import names as channel_names
+from worker.locales import LOCALES
 from worker.resend import MAX_REASON_LENGTH
-from worker.rules import CHANNELS
-from worker.settings import LOCALES
-from worker.staff import MAX_PASSWORD_LENGTH, ROLES
+from worker.store.staff import MAX_PASSWORD_LENGTH, ROLES
 
 LANGUAGE_NAMES = {"es": "Español", "pt": "Português", "en": "English"}
 
@@ -50,7 +50,7 @@ class CheckboxesField(SelectMultipleField):
 class ResendForm(FlaskForm):
     """Channels, an optional corrected destination and a reason; the rules live in worker/resend.py."""
 
-    channels = CheckboxesField(_l("Channels"), choices=[SelectChoice(c, labels.CHANNELS[c]) for c in CHANNELS])
+    channels = CheckboxesField(_l("Channels"), choices=[SelectChoice(c, labels.CHANNELS[c]) for c in channel_names()])
     phone = StringField(_l("Corrected phone (optional)"), validators=[Optional(), Length(max=40)])
     email = StringField(_l("Corrected email (optional)"), validators=[Optional(), Length(max=254)])
     reason = TextAreaField(_l("Reason"), validators=[Length(max=MAX_REASON_LENGTH)])

@@ -3,25 +3,10 @@
 from flask_babel import lazy_gettext as _l
 
 from worker import resend
+from worker.store import states
 
-STATES = {
-    "pending": _l("queued"),
-    "claimed": _l("sending"),
-    "accepted": _l("accepted"),
-    "scheduled": _l("scheduled"),
-    "queued": _l("queued at the provider"),
-    "sending": _l("sending"),
-    "sent": _l("sent"),
-    "delivered": _l("delivered"),
-    "read": _l("read"),
-    "undelivered": _l("undelivered"),
-    "failed": _l("failed"),
-    "canceled": _l("canceled"),
-    "rejected": _l("rejected"),
-    "uncertain": _l("uncertain"),
-    "skipped": _l("skipped"),
-    "suppressed": _l("suppressed"),
-}
+# Labels of the notification states: worker/store/states.py marks them for translation (babel extracts `N_`).
+STATES = {state.name: _l(state.label) for state in states.STATES}
 
 OUTCOMES = {
     "queued": _l("waiting to be processed"),

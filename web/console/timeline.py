@@ -3,27 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from worker.store import Store
+from worker.store import Store, states
 
-# Colour family of each notification state (the text is shown too, so colour is never the only signal).
-STATE_TONE = {
-    "pending": "wait",
-    "claimed": "wait",
-    "accepted": "wait",
-    "scheduled": "wait",
-    "queued": "wait",
-    "sending": "wait",
-    "sent": "ok",
-    "delivered": "good",
-    "read": "good",
-    "undelivered": "bad",
-    "failed": "bad",
-    "canceled": "bad",
-    "rejected": "bad",
-    "uncertain": "bad",
-    "skipped": "muted",
-    "suppressed": "muted",
-}
 OUTCOME_TONE = {"queued": "wait", "processed": "good", "failed": "bad"}
 
 
@@ -40,7 +21,7 @@ class Entry:
         """CSS class of the state or outcome."""
         if self.kind == "event":
             return OUTCOME_TONE.get(self.record.get("outcome", ""), "muted")
-        return STATE_TONE.get(self.record.get("state", ""), "muted")
+        return states.tone(self.record.get("state", ""))  # the text is shown too: colour is never the only signal
 
 
 @dataclass(frozen=True)

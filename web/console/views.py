@@ -7,13 +7,14 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from web import resend_answers
 from web.console import labels
 from web.console.base import bp, services
 from web.console.forms import FindForm, ResendForm
 from web.console.timeline import recent_activity, timeline
-from worker import phones, resend
+from worker import channels, phones, resend
 from worker.errors import NotifierError, UnknownDelivery
-from worker.plan import recipient_of
+from worker.events import recipient_of
 
 # Template filters that name a code in the staff member's language: {{ n.state|state }}, {{ e.outcome|outcome }}...
 for _name, _table in {
@@ -57,7 +58,7 @@ def find() -> ResponseReturnValue:
 @bp.get("/deliveries/<delivery_id>")
 def delivery(delivery_id: str) -> ResponseReturnValue:
     """Timeline, current tracking link and the resend form."""
-    return _delivery_page(delivery_id, ResendForm(channels=["sms", "email"]))
+    return _delivery_page(delivery_id, ResendForm(channels=list(channels.names())))
 
 
 @bp.post("/deliveries/<delivery_id>/resend")
@@ -76,31 +77,38 @@ def resend_delivery(delivery_id: str) -> ResponseReturnValue:
     )
     try:
         result = resend.resend(services(), delivery_id, asked, actor=g.staff.username)
-    except resend.InvalidResend as exc:
-        for name, problem in exc.problems.items():
-            form[name].errors = [*form[name].errors, labels.label(labels.PROBLEMS, problem)]
-        return _delivery_page(delivery_id, form, status=400)
-    except resend.ActorLimited as exc:
-        text = _(
-            "You reached your resend limit (%(count)d an hour for this kind of destination). "
-            "Try again in %(minutes)d minutes.",
-            count=exc.count,
-            minutes=max(1, -(-exc.retry_after // 60)),
-        )
-        return _delivery_page(delivery_id, form, status=429, form_error=text)
-    except resend.ResendLimited as exc:
-        text = _(
-            "This delivery was already resent %(count)d times in the last hour. Try again in %(minutes)d minutes.",
-            count=exc.count,
-            minutes=max(1, exc.retry_after // 60),
-        )
-        return _delivery_page(delivery_id, form, status=429, form_error=text)
-    except UnknownDelivery:
-        abort(404)
-    except NotifierError:
-        return _delivery_page(delivery_id, form, status=503, form_error=_("Shippify did not answer; nothing was sent."))
+    except resend_answers.REFUSALS as exc:
+        return _refused(delivery_id, form, exc, resend_answers.answer(exc, delivery_id))
     _flash_result(result)
     return redirect(url_for("console.delivery", delivery_id=result.delivery_id) + "#timeline")
+
+
+def _refused(delivery_id: str, form: ResendForm, exc: Exception, answer: resend_answers.Answer) -> ResponseReturnValue:
+    """The delivery page again, saying why nothing was sent (web/resend_answers.py decides the status)."""
+    if answer.kind == "unknown_delivery":
+        abort(404)
+    for name, problem in answer.problems.items():
+        form[name].errors = [*form[name].errors, labels.label(labels.PROBLEMS, problem)]
+    return _delivery_page(delivery_id, form, status=answer.page, form_error=_refusal_text(exc, answer))
+
+
+def _refusal_text(exc: Exception, answer: resend_answers.Answer) -> str | None:
+    """The translated sentence above the form (field problems show at their fields instead)."""
+    count = getattr(exc, "count", 0)
+    if answer.kind == "actor_limit":
+        return _(
+            "You reached your resend limit (%(count)d an hour for this kind of destination). "
+            "Try again in %(minutes)d minutes.",
+            count=count,
+            minutes=max(1, -(-(answer.retry_after or 0) // 60)),
+        )
+    if answer.kind == "delivery_limit":
+        return _(
+            "This delivery was already resent %(count)d times in the last hour. Try again in %(minutes)d minutes.",
+            count=count,
+            minutes=max(1, (answer.retry_after or 0) // 60),
+        )
+    return None if answer.kind == "invalid" else _("Shippify did not answer; nothing was sent.")
 
 
 def _flash_result(result: resend.ResendResult) -> None:

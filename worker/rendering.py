@@ -8,12 +8,9 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-from worker.settings import LOCALES
+from worker import channels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-EMAIL_PARTS = ("subject.txt", "email.txt", "email.html")
-LOCALE_ALIASES = {"pr": "pt", "br": "pt"}  # an old Shippify API said "pr" for Portuguese
-CHANNEL_FILES = {"sms": ("sms.txt",), "email": EMAIL_PARTS}
 
 
 @dataclass(frozen=True)
@@ -23,16 +20,6 @@ class Email:
     subject: str
     text: str
     html: str
-
-
-def resolve_locale(hint: object, default: str) -> str:
-    """`cityLang` (es, pt, pt-BR, pr, en...) to one of our locales, else the default."""
-    if isinstance(hint, str) and hint.strip():
-        code = hint.strip().lower().replace("_", "-").split("-")[0]
-        code = LOCALE_ALIASES.get(code, code)
-        if code in LOCALES:
-            return code
-    return default
 
 
 def first_name(name: object) -> str | None:
@@ -68,7 +55,7 @@ class Renderer:
     def missing(self, status: str, locale: str, channel: str) -> list[str]:
         """Template files a rule needs but that do not exist (checked at start by `doctor`)."""
         absent = []
-        for part in CHANNEL_FILES[channel]:
+        for part in channels.channel(channel).files:
             try:
                 self.env.get_template(f"{locale}/{status}/{part}")
             except TemplateNotFound:

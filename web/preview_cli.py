@@ -5,8 +5,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from worker import preview, sms_text
+from worker.locales import LOCALES
 from worker.services import Services
-from worker.settings import LOCALES
 
 
 def register(app: Flask) -> None:
@@ -55,7 +55,7 @@ def _summary(rows: list[preview.Row]) -> None:
     """One closing line; exit 1 when a template does not render (over-budget SMS only warn)."""
     over = [r for r in rows if r.over_budget]
     broken = [r for r in rows if r.error]
-    sms = sum(r.channel == "sms" for r in rows)
+    sms = sum(r.cost is not None for r in rows)  # only SMS rows carry a segment cost
     click.echo(f"{sms} SMS, {len(rows) - sms} emails: {len(over)} SMS over budget, {len(broken)} templates failed")
     if broken:
         raise SystemExit(1)

@@ -8,14 +8,12 @@ from typing import Any
 import redis
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from worker import sessions
-from worker.store import PREFIX, as_text, decode_row, now
+from worker.store import as_text, decode_row, keys, now, sessions
 
 ROLES = ("support", "admin")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
-STAFF_SET = f"{PREFIX}:staff"
 HASH_METHOD = "scrypt"
 
 
@@ -37,10 +35,6 @@ class Staff:
         return self.role == "admin"
 
 
-def staff_key(username: str) -> str:
-    return f"{PREFIX}:staff:{username}"
-
-
 def normalise_username(raw: str) -> str:
     """Usernames are compared lower-cased and stripped, so `Ana` and `ana ` are one account."""
     return (raw or "").strip().lower()
@@ -55,14 +49,14 @@ def add(client: redis.Redis, username: str, password: str, role: str = "support"
         "password_hash": generate_password_hash(password, method=HASH_METHOD),
         "created_at": str(now()),
     }
-    if not client.hsetnx(staff_key(name), "username", name):
+    if not client.hsetnx(keys.staff(name), "username", name):
         raise StaffError(
             f"staff member {name!r} already exists: `staff password` changes the password; "
             "remove them first to change the role"
         )
     with client.pipeline() as pipe:
-        pipe.hset(staff_key(name), mapping=record)
-        pipe.sadd(STAFF_SET, name)
+        pipe.hset(keys.staff(name), mapping=record)
+        pipe.sadd(keys.STAFF, name)
         pipe.execute()
     return Staff(name, role, record["created_at"])
 
@@ -71,8 +65,8 @@ def remove(client: redis.Redis, username: str) -> bool:
     """Delete an account and end its open sessions at once."""
     name = normalise_username(username)
     with client.pipeline() as pipe:
-        pipe.delete(staff_key(name))
-        pipe.srem(STAFF_SET, name)
+        pipe.delete(keys.staff(name))
+        pipe.srem(keys.STAFF, name)
         deleted, _ = pipe.execute()
     sessions.end_all(client, name)
     return bool(deleted)
@@ -84,14 +78,14 @@ def set_password(client: redis.Redis, username: str, password: str) -> Staff:
     if account is None:
         raise StaffError(f"no staff member named {normalise_username(username)!r}: add them with `staff add`")
     _check(account.username, password, account.role)
-    client.hset(staff_key(account.username), "password_hash", generate_password_hash(password, method=HASH_METHOD))
+    client.hset(keys.staff(account.username), "password_hash", generate_password_hash(password, method=HASH_METHOD))
     sessions.end_all(client, account.username)
     return account
 
 
 def get(client: redis.Redis, username: str) -> Staff | None:
     """The account, or None when there is none."""
-    row = decode_row(client.hgetall(staff_key(normalise_username(username))))
+    row = decode_row(client.hgetall(keys.staff(normalise_username(username))))
     if not row.get("role"):
         return None
     return Staff(row["username"], row["role"], row.get("created_at", ""))
@@ -99,7 +93,7 @@ def get(client: redis.Redis, username: str) -> Staff | None:
 
 def all_staff(client: redis.Redis) -> list[Staff]:
     """Every account, sorted by username."""
-    names = sorted(as_text(n) for n in client.smembers(STAFF_SET))
+    names = sorted(as_text(n) for n in client.smembers(keys.STAFF))
     found = (get(client, name) for name in names)
     return [s for s in found if s is not None]
 
@@ -107,7 +101,7 @@ def all_staff(client: redis.Redis) -> list[Staff]:
 def authenticate(client: redis.Redis, username: str, password: str) -> Staff | None:
     """The account when the password matches; None otherwise, in about the same time either way."""
     name = normalise_username(username)
-    stored = client.hget(staff_key(name), "password_hash") if USERNAME_PATTERN.match(name) else None
+    stored = client.hget(keys.staff(name), "password_hash") if USERNAME_PATTERN.match(name) else None
     if not stored or len(password) > MAX_PASSWORD_LENGTH:
         check_password_hash(_dummy_hash(), password[:MAX_PASSWORD_LENGTH])
         return None

@@ -5,7 +5,6 @@ The browser's signed cookie holds only a random session id; Redis holds the reco
 member, created and last-seen times; its TTL is the idle timeout) and, per account, the set of its live sessions.
 """
 
-import hashlib
 import math
 import secrets
 import time
@@ -15,7 +14,7 @@ from datetime import timedelta
 
 import redis
 
-from worker.store import PREFIX, as_text, decode_row
+from worker.store import as_text, decode_row, keys
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)
@@ -30,24 +29,15 @@ class Policy:
     clock: Callable[[], float] = field(default=time.time)
 
 
-def _record_key(session_id: str) -> str:
-    """The record's key: a digest, so that reading Redis does not hand out live session ids."""
-    return f"{PREFIX}:session:{hashlib.sha256(session_id.encode()).hexdigest()}"
-
-
-def _account_key(username: str) -> str:
-    return f"{PREFIX}:sessions:{username}"
-
-
 def start(client: redis.Redis, username: str, policy: Policy) -> str:
     """A new session for `username`; returns the id the cookie carries."""
     session_id = secrets.token_urlsafe(32)
-    key, now = _record_key(session_id), policy.clock()
+    key, now = keys.session(session_id), policy.clock()
     with client.pipeline() as pipe:
         pipe.hset(key, mapping={"staff": username, "created": now, "seen": now})
         pipe.expire(key, _seconds(policy.idle))
-        pipe.sadd(_account_key(username), key)
-        pipe.expire(_account_key(username), _seconds(policy.lifetime))
+        pipe.sadd(keys.sessions(username), key)
+        pipe.expire(keys.sessions(username), _seconds(policy.lifetime))
         pipe.execute()
     return session_id
 
@@ -56,7 +46,7 @@ def resume(client: redis.Redis, session_id: object, policy: Policy) -> str | Non
     """The staff member of a live session, whose idle time starts again; None when the session has ended."""
     if not isinstance(session_id, str) or not session_id:
         return None
-    key, now = _record_key(session_id), policy.clock()
+    key, now = keys.session(session_id), policy.clock()
     row = decode_row(client.hgetall(key))
     if not _alive(row, now, policy):
         end(client, session_id, row.get("staff"))
@@ -82,21 +72,21 @@ def _alive(row: dict[str, str], now: float, policy: Policy) -> bool:
 
 def end(client: redis.Redis, session_id: str, username: str | None = None) -> None:
     """Sign-out: the record goes, and with it the session."""
-    key = _record_key(session_id)
+    key = keys.session(session_id)
     with client.pipeline() as pipe:
         pipe.delete(key)
         if username:
-            pipe.srem(_account_key(username), key)
+            pipe.srem(keys.sessions(username), key)
         pipe.execute()
 
 
 def end_all(client: redis.Redis, username: str) -> int:
     """Every session of an account ends (password change, removal); returns how many were live."""
-    keys = [as_text(k) for k in client.smembers(_account_key(username))]
+    records = [as_text(k) for k in client.smembers(keys.sessions(username))]
     with client.pipeline() as pipe:
-        for key in keys:
+        for key in records:
             pipe.delete(key)
-        pipe.delete(_account_key(username))
+        pipe.delete(keys.sessions(username))
         deleted = pipe.execute()
     return sum(deleted[:-1])
 

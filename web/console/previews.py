@@ -5,7 +5,7 @@ from flask.typing import ResponseReturnValue
 
 from web.console.base import bp, services
 from worker import preview
-from worker.settings import LOCALES
+from worker.locales import LOCALES
 
 # The rendered email is shown in a sandboxed iframe of our own pages: still no script, no outside resource, no form,
 # but its inline styles (an email has no other kind) and framing by the console itself.

@@ -1,35 +1,22 @@
 """Turn one received status event into at most one notification per channel, each queued as its own send."""
 
-import contextlib
 import logging
-import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rq.exceptions import DuplicateJobError
-
-from worker import links, phones, queueing, sms_text, statuses, store
+from worker import links, outgoing, phones, statuses, store
+from worker.channels import channel
+from worker.channels.base import recipient_of
 from worker.errors import UnknownDelivery
-from worker.messages import first_name, resolve_locale
+from worker.locales import resolve as resolve_locale
+from worker.rendering import first_name
 from worker.services import Services
-from worker.settings import LOCALES
 from worker.shippify import TrackingLink
 
 log = logging.getLogger(__name__)
 
-EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 FALLBACK_MERCHANT = "Shippify"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """One channel's decision: send to `destination`, or skip with `reason`."""
-
-    channel: str
-    destination: str | None
-    reason: str | None = None
 
 
 def notification_id(delivery_id: str, status: str, channel: str) -> str:
@@ -83,65 +70,40 @@ def _notify(
     event: dict[str, str],
     status: str,
     delivery: dict[str, Any],
-    channels: tuple[str, ...],
+    names: tuple[str, ...],
     services: Services,
 ) -> dict[str, str]:
     """Create each channel's notification (the ledger entry) and queue the ones that will send."""
-    plans = [destination(channel, delivery, services) for channel in channels]
     context: dict[str, Any] | None = None
     summary: dict[str, str] = {}
     locale = resolve_locale(event.get("locale_hint"), services.settings.default_locale)
-    for plan in plans:
-        nid = notification_id(event["delivery_id"], status, plan.channel)
-        if plan.reason is None and context is None:
-            context = template_context(event, delivery, _link(event, services), services.settings.default_country)
-        summary[plan.channel] = _record_and_queue(nid, event_id, event, status, locale, plan, context, services)
+    fields = {"delivery_id": event["delivery_id"], "event_id": event_id, "status": status, "locale": locale}
+    for name in names:
+        chosen = channel(name)
+        address = chosen.address(delivery, services.settings)
+        nid = notification_id(event["delivery_id"], status, name)
+        message = outgoing.Message(nid, chosen, address.destination, {**fields, "kind": "automatic"})
+        if address.reason is None and context is None:
+            link, region = _link(event, services), services.settings.default_country
+            context = template_context(event["delivery_id"], delivery, link, region, event.get("merchant_hint", ""))
+        summary[name] = _record_and_queue(message, address.reason, context, services)
     return summary
 
 
 def _record_and_queue(
-    nid: str,
-    event_id: str,
-    event: dict[str, str],
-    status: str,
-    locale: str,
-    plan: Plan,
-    context: dict[str, Any] | None,
-    services: Services,
+    message: outgoing.Message, reason: str | None, context: dict[str, Any] | None, services: Services
 ) -> str:
     """Ledger first, then the message, then the job; each step is idempotent."""
-    s = services.store
-    fields = {
-        "delivery_id": event["delivery_id"],
-        "event_id": event_id,
-        "status": status,
-        "channel": plan.channel,
-        "locale": locale,
-        "template": f"{locale}/{status}/{plan.channel}",
-        "destination": _mask(plan),
-        "kind": "automatic",
-        "state": "skipped" if plan.reason else "pending",
-        "reason": plan.reason,
-    }
-    if not s.create_notification(nid, fields):
-        existing = s.notification(nid)  # a re-run of this event finishes its own work; another event's is done
-        if not (existing.get("event_id") == event_id and existing.get("state") == "pending"):
+    if not outgoing.record(services, message, "skipped" if reason else None, reason):
+        existing = services.store.notification(message.notification_id)  # a re-run finishes its own work
+        if not (existing.get("event_id") == message.fields["event_id"] and existing.get("state") == "pending"):
             return "duplicate"
-    if plan.reason:
-        log.info("notification skipped", extra={"delivery_id": event["delivery_id"], "reason": plan.reason})
-        return f"skipped ({plan.reason})"
-    assert context is not None and plan.destination is not None
-    payload = render(services, plan.channel, status, locale, plan.destination, context)
-    notes: dict[str, Any] = {}
-    if plan.channel == "sms":
-        sms = sms_text.cost(payload["body"])
-        notes.update(sms_encoding=sms.encoding, sms_segments=sms.segments)
-    release = _after_quiet_hours(status, context, services)
-    if release is not None:
-        notes.update(scheduled_for=round(release.timestamp(), 3), reason="quiet_hours")
-    s.put_outbox(nid, payload, **notes)
-    with contextlib.suppress(DuplicateJobError):  # queued by an earlier run of this event
-        queueing.enqueue_send(services.queue, services.settings, nid, event["delivery_id"], plan.channel, release)
+    if reason:
+        log.info("notification skipped", extra={"delivery_id": message.fields["delivery_id"], "reason": reason})
+        return f"skipped ({reason})"
+    assert context is not None
+    release = _after_quiet_hours(message.fields["status"], context, services)
+    outgoing.queue(services, message, context, release)
     return f"scheduled for {release.isoformat(timespec='minutes')} (quiet hours)" if release else "queued"
 
 
@@ -154,41 +116,6 @@ def _after_quiet_hours(status: str, context: dict[str, Any], services: Services)
     return quiet.ends_after(local) if quiet.contains(local.time()) else None
 
 
-def render(services: Services, channel: str, status: str, locale: str, to: str, context: dict[str, Any]) -> dict:
-    """The outbox payload: real destination and rendered text, kept apart from the record."""
-    if channel == "sms":
-        text = services.renderer.sms(status, locale, context)
-        folding = {code: code in services.settings.sms_fold_locales for code in LOCALES}
-        return {"to": to, "body": sms_text.fold_for_locale(text, locale, folding)}
-    email = services.renderer.email(status, locale, context)
-    return {"to": to, "subject": email.subject, "text": email.text, "html": email.html}
-
-
-def destination(channel: str, delivery: dict[str, Any], services: Services) -> Plan:
-    """Where this channel would go, or why it cannot."""
-    recipient = recipient_of(delivery)
-    if channel == "sms":
-        check = phones.normalise(recipient.get("phonenumber"), services.settings.default_country)
-        return Plan("sms", check.e164, check.reason)
-    address = recipient.get("email")
-    if not isinstance(address, str) or not address.strip():
-        return Plan("email", None, "no_email")
-    if not EMAIL_PATTERN.match(address.strip()):
-        return Plan("email", None, "invalid_email")
-    return Plan("email", address.strip())
-
-
-def recipient_of(delivery: dict[str, Any]) -> dict[str, Any]:
-    """The delivery's recipient block ({} when Shippify gave none)."""
-    recipient = delivery.get("recipient")
-    return recipient if isinstance(recipient, dict) else {}
-
-
-def _mask(plan: Plan) -> str:
-    """The destination as records and logs may show it."""
-    return phones.mask(plan.destination) if plan.channel == "sms" else phones.mask_email(plan.destination)
-
-
 def _link(event: dict[str, str], services: Services) -> TrackingLink:
     """The body's tracking link when Shippify sent one on its own host, else a fresh one from the API (a webhook
     sender with a leaked secret must not choose the link a recipient is sent)."""
@@ -199,9 +126,10 @@ def _link(event: dict[str, str], services: Services) -> TrackingLink:
 
 
 def template_context(
-    event: dict[str, str], delivery: dict[str, Any], link: TrackingLink, default_region: str = "EC"
+    delivery_id: str, delivery: dict[str, Any], link: TrackingLink, default_region: str = "EC", merchant_hint: str = ""
 ) -> dict[str, Any]:
-    """What templates may use; every key is always present (None when unknown)."""
+    """What templates may use; every key is always present (None when unknown). `merchant_hint` is the merchant
+    name a webhook carried, for deliveries whose answer from Shippify has none."""
     recipient = recipient_of(delivery)
     name = recipient.get("name") if isinstance(recipient.get("name"), str) else None
     merchant = delivery.get("company") if isinstance(delivery.get("company"), str) else None
@@ -210,10 +138,10 @@ def template_context(
     return {
         "first_name": first_name(name),
         "recipient_name": name.strip() if name else None,
-        "merchant": (merchant or event.get("merchant_hint") or FALLBACK_MERCHANT).strip(),
+        "merchant": (merchant or merchant_hint or FALLBACK_MERCHANT).strip(),
         "reference": str(reference) if reference not in (None, "") else None,
         "reason": reason if isinstance(reason, str) and reason.strip() else None,
         "tracking_url": link.url,
-        "delivery_id": event["delivery_id"],
+        "delivery_id": delivery_id,
         "time_zone": phones.time_zone(recipient.get("phonenumber"), default_region),
     }

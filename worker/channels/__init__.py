@@ -1,0 +1,20 @@
+"""The channels a notification goes out on. This registry is the one place a channel is added: rules, previews, the
+console's labels and resend choices, the CLI's `--channel` and the API's schema take their names from `names()`, and
+the outgoing path, the send job and resend reach each channel through `channel(name)` (worker/channels/base.py)."""
+
+from worker.channels.base import Channel
+from worker.channels.email import Email
+from worker.channels.sms import Sms
+
+# In display order (the console, the CLI, previews).
+CHANNELS: dict[str, Channel] = {"sms": Sms(), "email": Email()}
+
+
+def names() -> tuple[str, ...]:
+    """Every channel's name, in display order."""
+    return tuple(CHANNELS)
+
+
+def channel(name: str) -> Channel:
+    """The channel of that name (KeyError for one that is not registered)."""
+    return CHANNELS[name]

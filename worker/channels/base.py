@@ -1,0 +1,112 @@
+"""The Channel interface: what each channel module (sms.py, email.py, ...) implements, and its small value types.
+
+A channel is registered in worker/channels/__init__.py (the only place a channel is added); everything outside this
+package reaches it through `channels.channel(name)` and the methods below, never by comparing names.
+
+  name                      "sms", "email": the rules' and records' name for it
+  files                     the template files it renders, e.g. ("sms.txt",)
+  field                     the resend request's field for a destination typed by staff ("phone", "email")
+  reports_by_provider_id    whether delivery reports find a notification by the provider's message id
+  billed_in_segments        whether its messages cost segments (previews show their cost against a budget)
+  address(delivery, settings) -> Address(destination | None, reason | None)
+                            find and normalise the destination in a Shippify delivery, or say why there is none
+  correct(raw, settings) -> destination | None      a destination typed by staff, normalised, or None if unusable
+  mask(destination) -> str  the destination as records, logs and the console may show it
+  configured(services) -> bool                      its provider is set up on this service
+  render(renderer, status, locale, context, destination, settings) -> Outgoing(payload, notes)
+                            the outbox payload (real destination and rendered text) and what it costs (record notes)
+  suppressed(store, destination) -> bool            the recipient asked for nothing more on this channel
+  send(notification_id, payload, services) -> Sent(provider_id, state, segments)
+                            hand the message to the provider; raises worker.errors (TransientError, AmbiguousSend,
+                            RecipientRejected, PermanentError), which the clients map from the provider's failures
+  settle(notification_id, record, payload, services) -> Sent | None
+                            an earlier attempt's outcome is unknown: find the message at the provider, or None
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from worker.rendering import Renderer
+    from worker.services import Services
+    from worker.settings import Settings
+    from worker.store import Store
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a channel would go for a delivery, or why it cannot (a reason code the console translates)."""
+
+    destination: str | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A rendered message: the outbox payload, and notes for the record (what it costs)."""
+
+    payload: dict[str, str]
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What the provider answered: its message id, our state, and SMS segments when it counts them."""
+
+    provider_id: str
+    state: str
+    segments: int | None = None
+
+
+def recipient_of(delivery: Mapping[str, Any]) -> dict[str, Any]:
+    """The delivery's recipient block ({} when Shippify gave none)."""
+    recipient = delivery.get("recipient")
+    return recipient if isinstance(recipient, dict) else {}
+
+
+class Channel(ABC):
+    """One way of reaching a recipient; see the module docstring for each member."""
+
+    name: str
+    files: tuple[str, ...]
+    field: str
+    reports_by_provider_id = False
+    billed_in_segments = False
+
+    @abstractmethod
+    def address(self, delivery: Mapping[str, Any], settings: "Settings") -> Address: ...
+
+    @abstractmethod
+    def correct(self, raw: str, settings: "Settings") -> str | None: ...
+
+    @abstractmethod
+    def mask(self, destination: str) -> str: ...
+
+    @abstractmethod
+    def configured(self, services: "Services") -> bool: ...
+
+    @abstractmethod
+    def render(
+        self,
+        renderer: "Renderer",
+        status: str,
+        locale: str,
+        context: Mapping[str, Any],
+        destination: str,
+        settings: "Settings",
+    ) -> Outgoing: ...
+
+    def suppressed(self, store: "Store", destination: str) -> bool:
+        """Nothing suppresses this channel unless it says otherwise."""
+        return False
+
+    @abstractmethod
+    def send(self, notification_id: str, payload: Mapping[str, str], services: "Services") -> Sent: ...
+
+    def settle(
+        self, notification_id: str, record: Mapping[str, str], payload: Mapping[str, str], services: "Services"
+    ) -> Sent | None:
+        """No way to look a message up at the provider: the send path decides what a retry does."""
+        return None

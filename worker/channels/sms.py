@@ -1,0 +1,91 @@
+"""SMS through Twilio: mobile numbers in E.164, GSM-7 folding and segments, STOP opt-outs, lookups of sends whose
+outcome is unknown, and delivery reports by Twilio's message sid."""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from worker import phones, sms_text
+from worker.channels.base import Address, Channel, Outgoing, Sent, recipient_of
+from worker.errors import PermanentError
+from worker.locales import LOCALES
+
+if TYPE_CHECKING:
+    from worker.rendering import Renderer
+    from worker.services import Services
+    from worker.settings import Settings
+    from worker.store import Store
+
+# How far before the claim a lookup of an interrupted send searches Twilio's list (clock skew, slow requests).
+LOOKUP_SLACK_SECONDS = 300
+
+
+class Sms(Channel):
+    """SMS through Twilio."""
+
+    name = "sms"
+    files = ("sms.txt",)
+    field = "phone"
+    reports_by_provider_id = True
+    billed_in_segments = True
+
+    def address(self, delivery: Mapping[str, Any], settings: "Settings") -> Address:
+        """The recipient's phone in E.164 (DEFAULT_COUNTRY for national numbers), mobile-capable only."""
+        check = phones.normalise(recipient_of(delivery).get("phonenumber"), settings.default_country)
+        return Address(check.e164, check.reason)
+
+    def correct(self, raw: str, settings: "Settings") -> str | None:
+        return phones.normalise(raw, settings.default_country).e164
+
+    def mask(self, destination: str) -> str:
+        return phones.mask(destination)
+
+    def configured(self, services: "Services") -> bool:
+        return services.sms is not None
+
+    def render(
+        self,
+        renderer: "Renderer",
+        status: str,
+        locale: str,
+        context: Mapping[str, Any],
+        destination: str,
+        settings: "Settings",
+    ) -> Outgoing:
+        """The text folded to GSM-7 where the locale's setting says so; its encoding and segments as notes."""
+        text = renderer.sms(status, locale, context)
+        folding = {code: code in settings.sms_fold_locales for code in LOCALES}
+        body = sms_text.fold_for_locale(text, locale, folding)
+        cost = sms_text.cost(body)
+        return Outgoing(
+            {"to": destination, "body": body}, {"sms_encoding": cost.encoding, "sms_segments": cost.segments}
+        )
+
+    def suppressed(self, store: "Store", destination: str) -> bool:
+        """The number replied STOP."""
+        return store.is_opted_out(destination)
+
+    def send(self, notification_id: str, payload: Mapping[str, str], services: "Services") -> Sent:
+        if services.sms is None:
+            raise PermanentError("SMS is not configured: set TWILIO_* settings")
+        sent = services.sms.send(payload["to"], payload["body"], status_callback=_status_callback(services))
+        return Sent(sent.sid, sent.status, sent.segments)
+
+    def settle(
+        self, notification_id: str, record: Mapping[str, str], payload: Mapping[str, str], services: "Services"
+    ) -> Sent | None:
+        """Look the message up in Twilio's list of sent messages (one not already recorded for another send)."""
+        if services.sms is None or not payload:
+            return None
+        since = datetime.fromtimestamp(float(record.get("claimed_at", 0)) - LOOKUP_SLACK_SECONDS, UTC)
+        store = services.store
+        found = services.sms.find_sent(
+            payload["to"], payload["body"], since, taken=lambda sid: bool(store.by_provider_id(sid))
+        )
+        return Sent(found.sid, found.status) if found is not None else None
+
+
+def _status_callback(services: "Services") -> str | None:
+    """Where Twilio reports delivery, when the public address is known."""
+    base = services.settings.public_base_url
+    return f"{base}/webhooks/twilio/status" if base else None

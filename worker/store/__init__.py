@@ -1,0 +1,296 @@
+"""The notification record in Redis: events received, notifications and their states, opt-outs, counters. This
+package is the only place that builds a key (keys.py) or calls Redis on the records; the other record kinds live in
+its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends)."""
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import redis
+from limits.strategies import MovingWindowRateLimiter
+from redis.client import Pipeline
+
+from worker import connection
+from worker.store import keys, scripts, states
+from worker.store.rows import as_text, decode_row, flat_pairs, now, write_fields
+
+__all__ = ["Store", "as_text", "decode_row", "digest", "limiter", "now", "touch_recent"]
+
+# Upper bounds (seconds) of the webhook-to-send latency histogram behind /metrics.
+LATENCY_BUCKETS = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0)
+RECENT_SIZE = 100
+STATS_KEY = keys.STATS  # the counters' hash (tests read it)
+_RANKS = json.dumps(states.RANK)
+digest = keys.digest
+
+
+class Store:
+    """Reads and writes the record; every write refreshes the retention TTL of what it touches."""
+
+    def __init__(self, client: redis.Redis, retention_seconds: int) -> None:
+        self.redis = client
+        self.ttl = retention_seconds
+        self._advance = client.register_script(scripts.ADVANCE)
+        self._swap = client.register_script(scripts.SWAP)
+
+    def record_event(
+        self, event_id: str, fields: Mapping[str, str], also: Callable[[Pipeline], object] | None = None
+    ) -> bool:
+        """Record a new event, and make `also`'s writes (RQ's enqueue of its job) in the same transaction, unless
+        the event exists: then only the duplicate counter moves and the answer is False. Redis's optimistic
+        locking (WATCH the event, read it, MULTI/EXEC) makes it one atomic step on documented surfaces: a
+        concurrent copy that records the event first makes EXEC fail, and this copy a duplicate. Three round
+        trips, new or duplicate (WATCH, EXISTS, MULTI/EXEC)."""
+        key = keys.event(event_id)
+        with self.redis.pipeline() as pipe:
+            try:
+                pipe.watch(key)
+                new = not pipe.exists(key)
+                pipe.multi()  # EXEC also ends the WATCH, so no UNWATCH round trip follows either way
+                if new:
+                    self._write_event(pipe, event_id, fields)
+                    if also is not None:
+                        also(pipe)
+                else:
+                    pipe.hincrby(keys.STATS, "webhooks_duplicate", 1)
+                pipe.execute()
+                return new
+            except redis.WatchError:  # a concurrent copy recorded it between our read and EXEC
+                self.count("webhooks_duplicate")
+                return False
+
+    def _write_event(self, pipe: Pipeline, event_id: str, fields: Mapping[str, str]) -> None:
+        """The event hash and the delivery's event list, both expiring after the retention period."""
+        delivery_id = fields["delivery_id"]
+        pipe.hset(keys.event(event_id), mapping={k: v for k, v in fields.items() if v != ""})
+        pipe.expire(keys.event(event_id), self.ttl)
+        pipe.rpush(keys.timeline(delivery_id), f"e:{event_id}")
+        pipe.expire(keys.timeline(delivery_id), self.ttl)
+        pipe.hincrby(keys.STATS, f"webhooks_{fields['outcome']}", 1)
+        touch_recent(pipe, delivery_id)
+
+    def touch(self, delivery_id: str) -> None:
+        """Put a delivery at the top of the console's recent activity (a resend, say)."""
+        with self.redis.pipeline() as pipe:
+            touch_recent(pipe, delivery_id)
+            pipe.execute()
+
+    def recent(self, limit: int = 20) -> list[str]:
+        """The delivery ids with the latest activity, newest first."""
+        return [as_text(v) for v in self.redis.lrange(keys.RECENT, 0, limit - 1)]
+
+    # events -----------------------------------------------------------------------------------
+    def event(self, event_id: str) -> dict[str, str]:
+        """One event's fields ({} when expired or unknown)."""
+        return decode_row(self.redis.hgetall(keys.event(event_id)))
+
+    def close_event(self, event_id: str, outcome: str, detail: str = "", **fields: str) -> None:
+        """Record what became of an event and drop the secret link it may have carried."""
+        key = keys.event(event_id)
+        with self.redis.pipeline() as pipe:
+            write_fields(pipe, key, outcome=outcome, detail=detail, processed_at=now(), **fields)
+            pipe.hdel(key, "tracking_url")
+            pipe.expire(key, self.ttl)
+            pipe.hincrby(keys.STATS, f"events_{outcome}", 1)
+            pipe.execute()
+
+    # notifications ----------------------------------------------------------------------------
+    def create_notification(self, notification_id: str, fields: Mapping[str, Any]) -> bool:
+        """Create the record unless it exists (a re-run or a second event for the same send); True if created."""
+        key = keys.notification(notification_id)
+        record: dict[Any, Any] = {k: str(v) for k, v in fields.items() if v not in (None, "")}
+        record.setdefault("created_at", str(now()))
+        record["updated_at"] = record["created_at"]
+        if not self.redis.hsetnx(key, "state", record.get("state", "pending")):
+            return False
+        with self.redis.pipeline() as pipe:
+            pipe.hset(key, mapping=record)
+            pipe.expire(key, self.ttl)
+            pipe.rpush(keys.timeline(record["delivery_id"]), f"n:{notification_id}")
+            pipe.expire(keys.timeline(record["delivery_id"]), self.ttl)
+            pipe.hincrby(keys.STATS, f"notifications_{record['channel']}_{record.get('state', 'pending')}", 1)
+            pipe.execute()
+        return True
+
+    def notification(self, notification_id: str) -> dict[str, str]:
+        """One notification's fields ({} when unknown)."""
+        return decode_row(self.redis.hgetall(keys.notification(notification_id)))
+
+    def notifications(self, delivery_id: str) -> list[dict[str, str]]:
+        """Every notification of a delivery, oldest first, each with its id."""
+        return self.timelines([delivery_id])[0][1]
+
+    def events(self, delivery_id: str) -> list[dict[str, str]]:
+        """Every event of a delivery, oldest first, each with its id."""
+        return self.timelines([delivery_id])[0][0]
+
+    def timelines(
+        self, delivery_ids: Sequence[str], last_only: bool = False
+    ) -> list[tuple[list[dict[str, str]], list[dict[str, str]]]]:
+        """(events, notifications) of each delivery, oldest first, each record with its id (only the latest of each
+        kind with `last_only`); two round trips for any number of deliveries."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for delivery_id in delivery_ids:
+                pipe.lrange(keys.timeline(delivery_id), 0, -1)
+            lists = [[as_text(entry) for entry in entries] for entries in pipe.execute()]
+        wanted = [
+            [
+                [entry[2:] for entry in entries if entry.startswith(kind)][-1 if last_only else 0 :]
+                for kind in ("e:", "n:")
+            ]
+            for entries in lists
+        ]
+        with self.redis.pipeline(transaction=False) as pipe:
+            for event_ids, notification_ids in wanted:
+                for eid in event_ids:
+                    pipe.hgetall(keys.event(eid))
+                for nid in notification_ids:
+                    pipe.hgetall(keys.notification(nid))
+            rows = iter(pipe.execute())
+        return [
+            (
+                [{"id": eid, **decode_row(row)} for eid in event_ids if (row := next(rows))],
+                [{"id": nid, **decode_row(row)} for nid in notification_ids if (row := next(rows))],
+            )
+            for event_ids, notification_ids in wanted
+        ]
+
+    def claim(self, notification_id: str) -> bool:
+        """The send ledger: pending → claimed, atomically; False when another attempt got there first."""
+        return bool(
+            self._swap(
+                keys=[keys.notification(notification_id)], args=["pending", "claimed", *flat_pairs(claimed_at=now())]
+            )
+        )
+
+    def release(self, notification_id: str, error: str) -> bool:
+        """claimed → pending after a failure that surely sent nothing, so the retry may claim again."""
+        fields = flat_pairs(error=error, updated_at=now(), data_started_at="")
+        return bool(self._swap(keys=[keys.notification(notification_id)], args=["claimed", "pending", *fields]))
+
+    def advance(self, notification_id: str, state: str, **fields: Any) -> bool:
+        """Move forward to `state` (provider reports, success); never backwards, never out of a closed state."""
+        args = [_RANKS, state, *flat_pairs(updated_at=now(), **fields)]
+        return bool(self._advance(keys=[keys.notification(notification_id), keys.STATS], args=args))
+
+    def handed_over(self, notification_id: str, provider_id: str | None, latency: float | None) -> None:
+        """After the provider took a message: forget its text and destination, let delivery reports find it by the
+        provider's id, and add its webhook → provider latency to the histogram; one round trip."""
+        with self.redis.pipeline() as pipe:
+            pipe.delete(keys.outbox(notification_id))
+            if provider_id:
+                pipe.set(keys.provider(provider_id), notification_id, ex=self.ttl)
+            if latency is not None:
+                _observe(pipe, latency)
+            pipe.execute()
+
+    def note(self, notification_id: str, **fields: Any) -> None:
+        """Set fields without changing the state (the last error of an attempt); an empty value removes one."""
+        write_fields(self.redis, keys.notification(notification_id), updated_at=now(), **fields)
+
+    def by_provider_id(self, provider_id: str) -> str | None:
+        """The notification a provider id belongs to."""
+        value = self.redis.get(keys.provider(provider_id))
+        return as_text(value) if value else None
+
+    def close(self, notification_id: str, state: str, **fields: Any) -> None:
+        """End a notification that will not be sent (skipped, suppressed, rejected, uncertain)."""
+        key = keys.notification(notification_id)
+        with self.redis.pipeline() as pipe:
+            write_fields(pipe, key, state=state, updated_at=now(), **fields)
+            pipe.delete(keys.outbox(notification_id))
+            pipe.hget(key, "channel")
+            channel = pipe.execute()[-1]
+        if channel:
+            self.redis.hincrby(keys.STATS, f"notifications_{as_text(channel)}_{state}", 1)
+
+    # the outbox: what to send, kept apart from the record and deleted once it is sent -------------
+    def put_outbox(self, notification_id: str, payload: Mapping[str, str], **notes: Any) -> None:
+        """Store the rendered message and real destination for the send job, and `notes` on the notification (what
+        the message costs, when it is held back until), in one step."""
+        with self.redis.pipeline() as pipe:
+            pipe.hset(keys.outbox(notification_id), mapping=dict[Any, Any](payload))
+            pipe.expire(keys.outbox(notification_id), self.ttl)
+            if notes:
+                write_fields(pipe, keys.notification(notification_id), updated_at=now(), **notes)
+            pipe.execute()
+
+    def outbox(self, notification_id: str) -> dict[str, str]:
+        """The payload of a notification still to send ({} once sent or expired)."""
+        return decode_row(self.redis.hgetall(keys.outbox(notification_id)))
+
+    def prepared(self, notification_id: str, event_id: str) -> tuple[dict[str, str], float | None]:
+        """What a send job needs in one round trip: the payload ({} once sent or expired) and when the webhook
+        behind it was accepted (None for a resend, or once the event expired)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(keys.outbox(notification_id))
+            pipe.hget(keys.event(event_id), "received_at")
+            payload, received_at = pipe.execute()
+        return decode_row(payload), float(received_at) if event_id and received_at else None
+
+    # opt-outs ---------------------------------------------------------------------------------
+    def opt_out(self, e164: str, message_sid: str = "") -> None:
+        """Remember that this number replied STOP: no SMS until it replies START. With the reply's `message_sid`,
+        the reply is marked as handled in the same step (see `handled`)."""
+        with self.redis.pipeline() as pipe:
+            pipe.set(keys.optout(e164), str(now()))
+            self._mark_handled(pipe, message_sid)
+            pipe.execute()
+
+    def opt_in(self, e164: str, message_sid: str = "") -> None:
+        """The number replied START: SMS may go to it again (the reply marked as handled in the same step)."""
+        with self.redis.pipeline() as pipe:
+            pipe.delete(keys.optout(e164))
+            self._mark_handled(pipe, message_sid)
+            pipe.execute()
+
+    def handled(self, message_sid: str) -> bool:
+        """Whether this inbound message was already acted on: a signed request replayed later (a START replayed
+        after a newer STOP) must change nothing. Twilio signatures carry no time, so the message id is the key."""
+        return bool(message_sid) and bool(self.redis.exists(keys.inbound(message_sid)))
+
+    def _mark_handled(self, pipe: Any, message_sid: str) -> None:
+        """Keep an inbound message's id for the retention period, alongside what it changed."""
+        if message_sid:
+            pipe.set(keys.inbound(message_sid), "1", ex=self.ttl)
+
+    def is_opted_out(self, e164: str) -> bool:
+        """Whether SMS to this number must be suppressed."""
+        return bool(self.redis.exists(keys.optout(e164)))
+
+    def latency(self) -> tuple[list[tuple[str, int]], float]:
+        """Cumulative (upper bound, count) pairs ending with +Inf, and the sum of durations."""
+        raw = decode_row(self.redis.hgetall(keys.LATENCY))
+        running, buckets = 0, []
+        for bound in [f"{b:g}" for b in LATENCY_BUCKETS] + ["+Inf"]:
+            running += int(raw.get(bound, 0))
+            buckets.append((bound, running))
+        return buckets, float(raw.get("sum", 0.0))
+
+    def stats(self) -> dict[str, int]:
+        """The /metrics counters."""
+        return {k: int(v) for k, v in decode_row(self.redis.hgetall(keys.STATS)).items()}
+
+    def count(self, name: str, amount: int = 1) -> None:
+        """Bump a /metrics counter."""
+        self.redis.hincrby(keys.STATS, name, amount)
+
+
+def _observe(pipe: Any, seconds: float) -> None:
+    """Add one webhook-accepted → provider-accepted duration to the histogram (on a pipeline)."""
+    bucket = next((f"{b:g}" for b in LATENCY_BUCKETS if seconds <= b), "+Inf")
+    pipe.hincrby(keys.LATENCY, bucket, 1)
+    pipe.hincrbyfloat(keys.LATENCY, "sum", round(max(seconds, 0.0), 3))
+
+
+def touch_recent(client: Any, delivery_id: str) -> None:
+    """Put a delivery at the top of the console's recent activity, a capped list without repeats (on a client or a
+    pipeline)."""
+    client.lrem(keys.RECENT, 0, delivery_id)
+    client.lpush(keys.RECENT, delivery_id)
+    client.ltrim(keys.RECENT, 0, RECENT_SIZE - 1)
+
+
+def limiter(client: redis.Redis, purpose: str) -> MovingWindowRateLimiter:
+    """A moving-window rate limiter keeping its counts under the store's prefix for `purpose` (see keys.LIMITERS)."""
+    return connection.limiter(client, keys.limiter(purpose))

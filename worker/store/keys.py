@@ -1,0 +1,82 @@
+"""Every Redis key the notifier writes, and the prefixes of the rate limiters it keeps in Redis: private to
+worker/store (no other module builds a key).
+
+  ntf:event:{event_id}                 hash   one status event as received, and what became of it
+  ntf:delivery:{delivery_id}           list   "e:<event id>" and "n:<notification id>", oldest first
+  ntf:notif:{notification_id}          hash   one message on one channel: state, masked destination, provider id
+  ntf:outbox:{notification_id}         hash   the rendered message and real destination, deleted once sent
+  ntf:provider:{sid}                   string Twilio's message sid → notification id, for delivery reports
+  ntf:optout:{sha256(e164)}            string numbers that replied STOP (kept until START)
+  ntf:inbound:{MessageSid}             string an inbound Twilio message already acted on (a replay changes nothing)
+  ntf:stats, ntf:latency               hash   counters and the latency histogram behind /metrics
+  ntf:recent                           list   the 100 deliveries with the latest activity, newest first
+  ntf:staff, ntf:staff:{username}      set, hash  staff accounts (kept until removed)
+  ntf:session:{sha256(id)}             hash   one console session (TTL: the idle timeout)
+  ntf:sessions:{username}              set    an account's live sessions
+  ntf:resend-refusals                  zset   the audit list of refused resends
+  ntf:login, ntf:resend-cap, ntf:resend-actor-cap   prefixes of the `limits` library's moving windows
+"""
+
+import hashlib
+
+PREFIX = "ntf"
+STATS = f"{PREFIX}:stats"
+RECENT = f"{PREFIX}:recent"
+LATENCY = f"{PREFIX}:latency"
+STAFF = f"{PREFIX}:staff"
+RESEND_REFUSALS = f"{PREFIX}:resend-refusals"
+LIMITERS = ("login", "resend-cap", "resend-actor-cap")
+
+
+def digest(*parts: str, size: int = 24) -> str:
+    """A short stable id from parts (delivery ids may hold characters RQ job ids cannot)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:size]
+
+
+def event(event_id: str) -> str:
+    return f"{PREFIX}:event:{event_id}"
+
+
+def notification(notification_id: str) -> str:
+    return f"{PREFIX}:notif:{notification_id}"
+
+
+def outbox(notification_id: str) -> str:
+    return f"{PREFIX}:outbox:{notification_id}"
+
+
+def timeline(delivery_id: str) -> str:
+    """One list per delivery: "e:<event id>" and "n:<notification id>" entries, oldest first."""
+    return f"{PREFIX}:delivery:{delivery_id}"
+
+
+def provider(provider_id: str) -> str:
+    return f"{PREFIX}:provider:{provider_id}"
+
+
+def optout(e164: str) -> str:
+    return f"{PREFIX}:optout:{digest(e164, size=64)}"
+
+
+def inbound(message_sid: str) -> str:
+    return f"{PREFIX}:inbound:{message_sid}"
+
+
+def staff(username: str) -> str:
+    return f"{PREFIX}:staff:{username}"
+
+
+def session(session_id: str) -> str:
+    """A digest of the id, so that reading Redis does not hand out live session ids."""
+    return f"{PREFIX}:session:{hashlib.sha256(session_id.encode()).hexdigest()}"
+
+
+def sessions(username: str) -> str:
+    return f"{PREFIX}:sessions:{username}"
+
+
+def limiter(purpose: str) -> str:
+    """The key prefix of one rate limiter (one of LIMITERS)."""
+    if purpose not in LIMITERS:
+        raise ValueError(f"unknown rate limiter {purpose!r}: add it to LIMITERS in worker/store/keys.py")
+    return f"{PREFIX}:{purpose}"

@@ -1,0 +1,43 @@
+"""The Lua scripts of the store. Each declares in KEYS every key it touches (Redis's scripting rule, which Redis
+Cluster, Dragonfly and managed proxies enforce) and runs only its own commands."""
+
+from worker.store.states import CLOSED
+
+# Lua tail shared by the scripts below: ARGV[3..] are field/value pairs; an empty value removes the field.
+_SET_FIELDS = """
+for i = 3, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
+  else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return 1
+"""
+
+# Move `state` forward only: KEYS[1] notification hash, KEYS[2] the counters; ARGV: the state ranks (JSON), the new
+# state, then field/value pairs to set with it (an empty value removes the field: records stay small). The
+# counter of the channel's new state moves with it, in the same step. Nothing leaves a closed state.
+ADVANCE = (
+    """
+local current = redis.call('HGET', KEYS[1], 'state')
+if not current then return 0 end
+local rank = cjson.decode(ARGV[1])
+local new = ARGV[2]
+local closed = {"""
+    + ", ".join(f"{name}=1" for name in CLOSED)
+    + """}
+if closed[current] then return 0 end
+if rank[current] and rank[new] and rank[new] <= rank[current] then return 0 end
+redis.call('HSET', KEYS[1], 'state', new)
+local channel = redis.call('HGET', KEYS[1], 'channel')
+if channel then redis.call('HINCRBY', KEYS[2], 'notifications_' .. channel .. '_' .. new, 1) end
+"""
+    + _SET_FIELDS
+)
+
+# Compare-and-set of the state: the send ledger's claim. KEYS[1] hash; ARGV: expected, new, then field/value pairs.
+SWAP = (
+    """
+if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+"""
+    + _SET_FIELDS
+)
