@@ -32,32 +32,24 @@ class Store:
         self.ttl = retention_seconds
         self._advance = client.register_script(scripts.ADVANCE)
         self._swap = client.register_script(scripts.SWAP)
+        self._unless_exists = client.register_script(scripts.UNLESS_EXISTS)
 
     def record_event(
         self, event_id: str, fields: Mapping[str, str], also: Callable[[Pipeline], object] | None = None
     ) -> bool:
-        """Record a new event, and make `also`'s writes (RQ's enqueue of its job) in the same transaction, unless
-        the event exists: then only the duplicate counter moves and the answer is False. Redis's optimistic
-        locking (WATCH the event, read it, MULTI/EXEC) makes it one atomic step on documented surfaces: a
-        concurrent copy that records the event first makes EXEC fail, and this copy a duplicate. Three round
-        trips, new or duplicate (WATCH, EXISTS, MULTI/EXEC)."""
-        key = keys.event(event_id)
-        with self.redis.pipeline() as pipe:
-            try:
-                pipe.watch(key)
-                new = not pipe.exists(key)
-                pipe.multi()  # EXEC also ends the WATCH, so no UNWATCH round trip follows either way
-                if new:
-                    self._write_event(pipe, event_id, fields)
-                    if also is not None:
-                        also(pipe)
-                else:
-                    pipe.hincrby(keys.STATS, "webhooks_duplicate", 1)
-                pipe.execute()
-                return new
-            except redis.WatchError:  # a concurrent copy recorded it between our read and EXEC
-                self.count("webhooks_duplicate")
-                return False
+        """Record a new event, and make `also`'s writes (RQ's enqueue of its job) with it, in one atomic step and one
+        round trip, unless the event exists: then only the duplicate counter moves and the answer is False.
+
+        The writes are collected on a redis-py pipeline, ours and then RQ's own (`enqueue_call(pipeline=...)`), and
+        handed to the UNLESS_EXISTS script (scripts.py says why a script and not a WATCH transaction)."""
+        with self.redis.pipeline() as pipe:  # collects the writes without sending them
+            pipe.multi()  # as RQ expects of a caller's pipeline
+            self._write_event(pipe, event_id, fields)
+            if also is not None:
+                also(pipe)
+            writes = [args for args, _ in pipe.command_stack]
+        args = [item for command in writes for item in (len(command), *command)]
+        return bool(self._unless_exists(keys=[keys.event(event_id), keys.STATS], args=args))
 
     def _write_event(self, pipe: Pipeline, event_id: str, fields: Mapping[str, str]) -> None:
         """The event hash and the delivery's event list, both expiring after the retention period."""
