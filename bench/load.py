@@ -137,8 +137,9 @@ class _Connection:
         self.reader = self.writer = None
 
 
-async def run_python(port: int, seconds: float, concurrency: int, label: str) -> Load:
-    """`concurrency` coroutines, each one connection sending the mix until the deadline (then finishing)."""
+async def run_python(port: int, seconds: float, concurrency: int, label: str, timeout: float | None = None) -> Load:
+    """`concurrency` coroutines, each one connection sending the mix until the deadline (then finishing); with
+    `timeout`, a request without an answer in time counts as an error (a stalled server must not stall the run)."""
     templates = {large: bodies.template(large) for large in (False, True)}
     load = Load(tool="python")
     deadline = time.perf_counter() + seconds
@@ -149,8 +150,9 @@ async def run_python(port: int, seconds: float, concurrency: int, label: str) ->
             prefix, suffix = templates[large]
             started = time.perf_counter()
             try:
-                status, keep = await connection.exchange(prefix + delivery_id.encode() + suffix)
-            except (OSError, asyncio.IncompleteReadError, ValueError):
+                exchange = connection.exchange(prefix + delivery_id.encode() + suffix)
+                status, keep = await asyncio.wait_for(exchange, timeout)
+            except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError):
                 load.errors += 1
                 connection.close()
                 continue

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the project's packages
 
-from bench import bodies, common, ingest, load  # noqa: E402
+from bench import common, ingest, load  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 
 REQUEST_TIMEOUT = 2.0
@@ -70,37 +70,6 @@ def slow_clients(port: int, n: int) -> list[socket.socket]:
     return opened
 
 
-async def _load(port: int, seconds: float, concurrency: int, label: str) -> load.Load:
-    """bench/load.py's Python client with a timeout per request (a stalled server must not stall the benchmark)."""
-    templates = {large: bodies.template(large) for large in (False, True)}
-    result = load.Load(tool="python")
-    deadline = time.perf_counter() + seconds
-
-    async def drive(connection: load._Connection) -> None:
-        while time.perf_counter() < deadline:
-            delivery_id, large = connection.sequence.next()
-            prefix, suffix = templates[large]
-            started = time.perf_counter()
-            try:
-                exchange = connection.exchange(prefix + delivery_id.encode() + suffix)
-                status, keep = await asyncio.wait_for(exchange, REQUEST_TIMEOUT)
-            except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError):
-                result.errors += 1
-                connection.close()
-                continue
-            result.latency_us[round((time.perf_counter() - started) * 1e6)] += 1
-            result.responses.append((status, delivery_id))
-            if not keep:
-                connection.close()
-        connection.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(drive(load._Connection(port, f"{label}-c{c}")) for c in range(concurrency)))
-    result.seconds = time.perf_counter() - started
-    result.requests = len(result.responses)
-    return result
-
-
 def measure(port: int, args: argparse.Namespace, model: str) -> dict[int, load.Load]:
     """One load step per number of slow clients, the slow ones opened before and closed after."""
     results = {}
@@ -108,7 +77,8 @@ def measure(port: int, args: argparse.Namespace, model: str) -> dict[int, load.L
         held = slow_clients(port, n)
         try:
             time.sleep(SETTLE_SECONDS)
-            results[n] = asyncio.run(_load(port, args.duration, args.concurrency, f"{model}-{n}"))
+            run = load.run_python(port, args.duration, args.concurrency, f"{model}-{n}", REQUEST_TIMEOUT)
+            results[n] = asyncio.run(run)
         finally:
             for sock in held:
                 sock.close()
@@ -124,7 +94,7 @@ def run(args: argparse.Namespace, log: Path) -> dict[str, dict[int, load.Load]]:
             port = common.free_port()
             server = common.gunicorn(ingest.APPS["ours"], port, env, log, MODELS[model])
             try:
-                asyncio.run(_load(port, 1.0, args.concurrency, f"{model}-warm"))
+                asyncio.run(load.run_python(port, 1.0, args.concurrency, f"{model}-warm", REQUEST_TIMEOUT))
                 results[model] = measure(port, args, model)
             finally:
                 common.stop(server)
