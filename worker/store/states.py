@@ -48,6 +48,9 @@ STATES = (
 BY_NAME = {state.name: state for state in STATES}
 RANK = {state.name: state.rank for state in STATES if state.rank is not None}
 CLOSED = tuple(state.name for state in STATES if state.closed)
+# The states whose first moment the record keeps, as `<state>_at` (the API's delivered_at, read_at): set by the same
+# step that moves the state, so a repeated or late report never changes it.
+STAMPED = ("delivered", "read")
 
 
 def tone(name: str) -> str:
