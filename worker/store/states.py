@@ -52,6 +52,24 @@ CLOSED = tuple(state.name for state in STATES if state.closed)
 # step that moves the state, so a repeated or late report never changes it.
 STAMPED = ("delivered", "read")
 
+# The states GET /api/deliveries/<id> names (a contract): the record's in-flight states read as "sending", its ends
+# the contract does not name as "failed"; a provider state this table does not know came after the send: "sent".
+PUBLIC = (
+    *("pending", "scheduled", "sending", "sent", "delivered", "read"),
+    *("failed", "undelivered", "rejected", "suppressed", "skipped"),
+)
+_AS_PUBLIC = {
+    "claimed": "sending", "accepted": "sending", "queued": "sending", "canceled": "failed", "uncertain": "failed",
+}  # fmt: skip
+
+
+def public(name: str, scheduled: bool = False) -> str:
+    """The API's name of a state; a pending message held back by quiet hours (`scheduled`) is "scheduled"."""
+    if name == "pending" and scheduled:
+        return "scheduled"
+    name = _AS_PUBLIC.get(name, name)
+    return name if name in PUBLIC else "sent"
+
 
 def tone(name: str) -> str:
     """The console's colour family of a state ("muted" for one it does not know)."""
