@@ -38,6 +38,20 @@ def test_reports_move_the_state_forward_only(twilio_post, sent_sid, services):
     assert services.store.notification(SMS_ID)["state"] == "delivered"
 
 
+def test_a_report_that_moves_the_state_records_when(twilio_post, sent_sid, services):
+    for status in ("sent", "delivered"):
+        twilio_post("/webhooks/twilio/status", report(sent_sid, status))
+    record = services.store.notification(SMS_ID)
+    assert record["delivered_at"] == record["updated_at"] and "read_at" not in record
+
+
+def test_a_late_report_records_no_moment(twilio_post, sent_sid, services):
+    for status in ("read", "delivered"):  # WhatsApp may report read first; a late delivered changes nothing
+        twilio_post("/webhooks/twilio/status", report(sent_sid, status))
+    record = services.store.notification(SMS_ID)
+    assert (record["state"], record["read_at"]) == ("read", record["updated_at"]) and "delivered_at" not in record
+
+
 def test_failure_report_keeps_the_error_code(twilio_post, sent_sid, services):
     twilio_post("/webhooks/twilio/status", report(sent_sid, "undelivered", ErrorCode="30005"))
     record = services.store.notification(SMS_ID)

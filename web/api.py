@@ -1,4 +1,5 @@
-"""`POST /api/deliveries/<id>/resend`: the console's resend for support tools, with a bearer token (API_TOKENS)."""
+"""The API for support tools, with a bearer token (API_TOKENS): `GET /api/deliveries/<id>`, what is known of a
+delivery; `POST /api/deliveries/<id>/resend`, the console's resend."""
 
 import json
 import logging
@@ -6,10 +7,10 @@ from typing import Any, TypeGuard
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from web import resend_answers
+from web import delivery_answer, resend_answers
 from web.errors import error
 from web.secret_match import matching
-from worker import resend
+from worker import intake, resend
 from worker.services import Services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -31,12 +32,27 @@ def authenticate() -> Response | None:
     services: Services = current_app.extensions["notifier"]
     tokens = dict(services.settings.api_tokens)
     if not tokens:
-        return error(401, "api_off", "the resend API is off: set API_TOKENS to name:token pairs")
+        return error(401, "api_off", "the API is off: set API_TOKENS to name:token pairs")
     g.api_actor = token_name(request.headers.get("Authorization"), tokens)
     if g.api_actor is None:
         detail = "send Authorization: Bearer <token>, a token from API_TOKENS"
         return error(401, "unauthorised", detail, **{"WWW-Authenticate": 'Bearer realm="notifier"'})
     return None
+
+
+@bp.get("/deliveries/<delivery_id>")
+def delivery(delivery_id: str) -> Response:
+    """200 with the delivery's events and notifications (destinations masked); 404 when nothing is recorded."""
+    services: Services = current_app.extensions["notifier"]
+    cleaned = intake.clean_delivery_id(delivery_id)
+    if cleaned is None:
+        detail = f'use a printable delivery id of at most {intake.MAX_ID_LENGTH} characters, not "." or ".."'
+        return error(400, "invalid_id", detail)
+    body = delivery_answer.describe(services.store, cleaned)
+    if body is None:
+        detail = f"nothing is recorded for delivery {cleaned}: check the id (records expire after RETENTION_DAYS)"
+        return error(404, "unknown_delivery", detail)
+    return jsonify(body)
 
 
 @bp.post("/deliveries/<delivery_id>/resend")

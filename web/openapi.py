@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from worker import channels
 from worker.services import Services
+from worker.store import states
 
 bp = Blueprint("openapi", __name__)
 
@@ -211,6 +212,66 @@ RESEND = {
     }
 }
 
+TIME = {"type": ["string", "null"], "format": "date-time", "description": "ISO 8601, UTC; null when unknown"}
+MAYBE_TEXT = {"type": ["string", "null"]}
+
+
+def _record(properties: dict[str, Any]) -> dict[str, Any]:
+    """An object with exactly these fields, every one present (null when unknown)."""
+    return {"type": "object", "required": list(properties), "properties": properties, "additionalProperties": False}
+
+
+DELIVERY_EVENT = _record(
+    {"status": {**MAYBE_TEXT, "description": "null: not known yet"}, "received_at": TIME, "outcome": TEXT}
+)
+DELIVERY_NOTIFICATION = _record(
+    {
+        "id": TEXT,
+        "channel": {"enum": list(channels.names())},
+        "status": {"type": "string", "description": "the delivery status the message is about"},
+        "state": {"enum": list(states.PUBLIC)},
+        "destination": {**MAYBE_TEXT, "description": "masked: country code and last two digits, or a…@domain"},
+        **{name: TIME for name in ("created_at", "sent_at", "delivered_at", "read_at", "clicked_at")},
+        "segments": {"type": ["integer", "null"], "minimum": 0, "description": "SMS segments billed"},
+        "error_code": {**MAYBE_TEXT, "description": "the provider's error code"},
+        "fallback_for": {**MAYBE_TEXT, "description": "the notification this one replaced"},
+        "resent_by": {**MAYBE_TEXT, "description": "who asked for the resend (API token name, staff member)"},
+    }
+)
+DELIVERY_ANSWER = _record(
+    {
+        "delivery_id": TEXT,
+        "events": {"type": "array", "items": DELIVERY_EVENT, "description": "oldest first"},
+        "notifications": {"type": "array", "items": DELIVERY_NOTIFICATION, "description": "oldest first"},
+    }
+)
+
+DELIVERY = {
+    "get": {
+        "operationId": "getDelivery",
+        "summary": "What is known of a delivery: the status events received and the notifications sent",
+        "tags": ["api"],
+        "security": [{"bearerToken": []}],
+        "parameters": [
+            {
+                "name": "delivery_id",
+                "in": "path",
+                "required": True,
+                "description": "a Shippify delivery id (printable, up to 128 characters)",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+                "example": EXAMPLE_DELIVERY,
+            }
+        ],
+        "responses": {
+            "200": {"description": "The delivery's record", "content": _json(DELIVERY_ANSWER)},
+            "400": _error("Not a delivery id (empty, over 128 characters, not printable, or . or ..)"),
+            "401": _error("Missing or wrong token, or the API is off", headers={"WWW-Authenticate": "Bearer"}),
+            "404": _error("Nothing is recorded for this delivery (or its records expired), or no such path"),
+            "503": UNAVAILABLE,
+        },
+    }
+}
+
 READY = {
     "type": "object",
     "required": ["status", "checks"],
@@ -247,6 +308,7 @@ def spec(token_header: str) -> dict[str, Any]:
                 {"200": {"description": "Empty TwiML", "content": {"text/xml": {"schema": TEXT}}}},
             ),
             "/api/deliveries/{delivery_id}/resend": RESEND,
+            "/api/deliveries/{delivery_id}": DELIVERY,
             "/healthz": _get(
                 "healthz",
                 "The process answers",

@@ -74,10 +74,19 @@ def _delivery_id(data: dict[str, Any]) -> str:
         raw = str(raw)
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidWebhook("missing_id", 'the body needs "id": the Shippify delivery id, a string')
-    if len(raw) > MAX_ID_LENGTH or not raw.isprintable() or raw.strip() in (".", ".."):
+    delivery_id = clean_delivery_id(raw)
+    if delivery_id is None:
         raise InvalidWebhook(
             "invalid_id", f'"id" must be a printable delivery id of at most {MAX_ID_LENGTH} characters'
         )
+    return delivery_id
+
+
+def clean_delivery_id(raw: str) -> str | None:
+    """`raw` without surrounding spaces when it can be a delivery id (what the webhook and the API accept), else
+    None: empty, over MAX_ID_LENGTH characters, not printable, or "." or ".."."""
+    if not raw.strip() or len(raw) > MAX_ID_LENGTH or not raw.isprintable() or raw.strip() in (".", ".."):
+        return None
     return raw.strip()
 
 

@@ -161,8 +161,11 @@ class Store:
         return bool(self._swap(keys=[keys.notification(notification_id)], args=["claimed", "pending", *fields]))
 
     def advance(self, notification_id: str, state: str, **fields: Any) -> bool:
-        """Move forward to `state` (provider reports, success); never backwards, never out of a closed state."""
-        args = [_RANKS, state, *flat_pairs(updated_at=now(), **fields)]
+        """Move forward to `state` (provider reports, success); never backwards, never out of a closed state. A move
+        to a state of states.STAMPED also records when, as `<state>_at`."""
+        at = now()
+        stamp = {f"{state}_at": at} if state in states.STAMPED else {}
+        args = [_RANKS, state, *flat_pairs(updated_at=at, **stamp, **fields)]
         return bool(self._advance(keys=[keys.notification(notification_id), keys.STATS], args=args))
 
     def handed_over(self, notification_id: str, provider_id: str | None, latency: float | None) -> None:

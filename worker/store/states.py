@@ -48,6 +48,27 @@ STATES = (
 BY_NAME = {state.name: state for state in STATES}
 RANK = {state.name: state.rank for state in STATES if state.rank is not None}
 CLOSED = tuple(state.name for state in STATES if state.closed)
+# The states whose first moment the record keeps, as `<state>_at` (the API's delivered_at, read_at): set by the same
+# step that moves the state, so a repeated or late report never changes it.
+STAMPED = ("delivered", "read")
+
+# The states GET /api/deliveries/<id> names (a contract): the record's in-flight states read as "sending", its ends
+# the contract does not name as "failed"; a provider state this table does not know came after the send: "sent".
+PUBLIC = (
+    *("pending", "scheduled", "sending", "sent", "delivered", "read"),
+    *("failed", "undelivered", "rejected", "suppressed", "skipped"),
+)
+_AS_PUBLIC = {
+    "claimed": "sending", "accepted": "sending", "queued": "sending", "canceled": "failed", "uncertain": "failed",
+}  # fmt: skip
+
+
+def public(name: str, scheduled: bool = False) -> str:
+    """The API's name of a state; a pending message held back by quiet hours (`scheduled`) is "scheduled"."""
+    if name == "pending" and scheduled:
+        return "scheduled"
+    name = _AS_PUBLIC.get(name, name)
+    return name if name in PUBLIC else "sent"
 
 
 def tone(name: str) -> str:

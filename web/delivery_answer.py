@@ -1,0 +1,56 @@
+"""`GET /api/deliveries/<id>`'s body: the record of a delivery in the names of the API contract, destinations
+masked as stored, times as ISO 8601 UTC (null when unknown)."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from worker.store import Store, states
+
+TIMES = ("created_at", "sent_at", "delivered_at", "read_at", "clicked_at")
+
+
+def describe(store: Store, delivery_id: str) -> dict[str, Any] | None:
+    """Events and notifications of the delivery, oldest first; None when nothing is recorded (or it expired)."""
+    ((events, notifications),) = store.timelines([delivery_id])
+    if not events and not notifications:
+        return None
+    return {
+        "delivery_id": delivery_id,
+        "events": [_event(record) for record in events],
+        "notifications": [_notification(record) for record in notifications],
+    }
+
+
+def _event(record: dict[str, str]) -> dict[str, Any]:
+    """A status event as received, and what became of it."""
+    return {
+        "status": record.get("status") or None,
+        "received_at": iso_time(record.get("received_at")),
+        "outcome": record.get("outcome", ""),
+    }
+
+
+def _notification(record: dict[str, str]) -> dict[str, Any]:
+    """One message on one channel; the destination is the masked one the record keeps (the real one never is)."""
+    state = states.public(record.get("state", ""), scheduled=bool(record.get("scheduled_for")))
+    return {
+        "id": record["id"],
+        "channel": record.get("channel", ""),
+        "status": record.get("status", ""),
+        "state": state,
+        "destination": record.get("destination") or None,
+        **{name: iso_time(record.get(name)) for name in TIMES},
+        "segments": int(record["segments"]) if record.get("segments", "").isdigit() else None,
+        "error_code": record.get("error_code") or None,
+        "fallback_for": record.get("fallback_for") or None,
+        "resent_by": (record.get("actor") or None) if record.get("kind") == "resend" else None,
+    }
+
+
+def iso_time(value: str | None) -> str | None:
+    """A stored epoch time as ISO 8601 UTC with milliseconds ("2026-11-29T09:00:00.123Z"); None when absent."""
+    try:
+        moment = datetime.fromtimestamp(float(value or ""), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
