@@ -169,3 +169,15 @@ def test_the_access_log_line_of_a_short_link_carries_no_code(sent):
 def test_short_links_without_a_public_base_url_stop_the_process_at_start(env):
     with pytest.raises(SettingsError, match="SHORT_LINKS=true needs PUBLIC_BASE_URL"):
         Settings.from_env({**env, "PUBLIC_BASE_URL": ""})
+
+
+def test_clicks_show_in_metrics_and_on_the_console_timeline(sent, base_url, client, sign_in, services):
+    assert visit(base_url, sent).status_code == 302
+    assert visit(base_url, sent, "WhatsApp/2.23.20.0 A").status_code == 302
+    scraped = requests.get(f"{base_url}/metrics", timeout=5).text
+    assert 'notifier_clicks_total{channel="sms",kind="click"} 1.0' in scraped
+    assert 'notifier_clicks_total{channel="sms",kind="preview"} 1.0' in scraped
+    sign_in(client)
+    page = client.get(f"/console/deliveries/{DELIVERY}").get_data(as_text=True)
+    assert "Tracking link opened 1 times, first" in page
+    assert "Link previews by apps and mail scanners: 1" in page
