@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from worker import logs
+from worker import logs, preview
 from worker.events import notification_id
 from worker.settings import Settings, SettingsError
 from worker.store import short_links
@@ -181,3 +181,21 @@ def test_clicks_show_in_metrics_and_on_the_console_timeline(sent, base_url, clie
     page = client.get(f"/console/deliveries/{DELIVERY}").get_data(as_text=True)
     assert "Tracking link opened 1 times, first" in page
     assert "Link previews by apps and mail scanners: 1" in page
+
+
+@pytest.mark.parametrize("locale", ["es", "pt", "en"])
+def test_with_short_links_every_one_segment_sms_keeps_a_margin_of_40_characters(locale):
+    link = preview.sample_link(True, "https://notify.example.com")
+    rows = [row for row in preview.preview(locales=[locale], link=link) if row.channel == "sms"]
+    assert len(link) == 41 and rows
+    for row in rows:
+        assert row.cost is not None and row.cost.segments == preview.sms_budget(row.status), row.status
+        if row.status != "hold_by_courier":  # carries the courier's reason, free text: two segments allowed
+            assert len(row.text) <= 160 - 40, (row.status, len(row.text))
+
+
+def test_the_preview_command_measures_the_short_link_when_short_links_are_on(app):
+    result = app.test_cli_runner().invoke(args=["messages", "preview", "--status", "at_dropoff", "--locale", "es"])
+    assert result.exit_code == 0, result.output
+    assert "sample link: 31 characters (SHORT_LINKS)" in result.output
+    assert "http://localhost/t/xxxxxxxxxxxx" in result.output

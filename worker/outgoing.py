@@ -72,9 +72,4 @@ def _with_short_link(services: Services, message: Message, context: Mapping[str,
         return context
     store = services.store
     code = short_links.create(store.redis, store.ttl, message.fields["delivery_id"], message.notification_id)
-    return {**context, "tracking_url": short_url(settings.public_base_url, code)}
-
-
-def short_url(base_url: str, code: str) -> str:
-    """The short link of a code on the service's own domain."""
-    return f"{base_url.rstrip('/')}/t/{code}"
+    return {**context, "tracking_url": short_links.short_url(settings.public_base_url, code)}

@@ -13,6 +13,7 @@ from worker.store import keys, scripts
 from worker.store.rows import as_text, now
 
 CODE_BYTES = 9  # 72 random bits, 12 URL-safe characters
+CODE_LENGTH = 12  # characters of a code (base64url of CODE_BYTES)
 KINDS = ("click", "preview")
 
 
@@ -25,6 +26,11 @@ class Target:
     channel: str = ""
     locale: str = ""
     sent_at: float | None = None
+
+
+def short_url(base_url: str, code: str) -> str:
+    """The short link of a code on the service's own domain (PUBLIC_BASE_URL)."""
+    return f"{base_url.rstrip('/')}/t/{code}"
 
 
 def create(client: redis.Redis, ttl: int, delivery_id: str, notification_id: str) -> str:
