@@ -46,3 +46,14 @@ def test_slow_clients_prints_each_step_against_its_floor_and_the_service_keeps_a
             assert " ours " in line and " floor " in line and " ratio " in line, line
         (check,) = [line for line in lines if line.startswith(f"slow-clients config N={n} check: ")]
         assert check.endswith(": ok") and "0 unanswered or 5xx" in check, check
+
+
+@pytest.mark.timeout(180)
+def test_redirect_prints_each_figure_against_the_floor_and_answers_every_click():
+    lines = run("redirect.py", "--duration", "1", "--codes", "20")
+    for figure in ("rps", "p99 ms"):
+        (line,) = [line for line in lines if line.startswith(f"redirect {figure}: ")]
+        assert " ours " in line and " floor " in line and " ratio " in line, line
+    (burst,) = [line for line in lines if line.startswith("redirect shippify calls per burst")]
+    assert burst.split(": ")[1].split()[0] in ("1", "2"), burst  # one call per web process at most
+    assert any(line.startswith("redirect check ") and line.endswith(": ok") for line in lines)

@@ -27,7 +27,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     app.extensions["notifier"] = Services.from_settings(settings)
 
-    from web import errors, health, metrics, observability, openapi, twilio_hooks, webhooks
+    from web import errors, health, metrics, observability, openapi, short_links, twilio_hooks, webhooks
 
     observability.init_app(app, settings.sentry_dsn, settings.app_env)
     errors.register(app)
@@ -35,6 +35,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(twilio_hooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
+    short_links.init_app(app)
 
     from web import api, console, console_cli, preview_cli
 

@@ -25,6 +25,7 @@ class RedisFigures:
         yield _counter("notifier_webhooks", "Shippify webhooks by outcome", "outcome", stats, "webhooks_")
         yield _counter("notifier_events", "Status events by what became of them", "outcome", stats, "events_")
         yield self._notifications(stats)
+        yield _clicks(stats)
         yield from self._queue()
         yield self._latency()
 
@@ -62,6 +63,18 @@ class RedisFigures:
         )
         family.add_metric([], buckets=[(bound, float(count)) for bound, count in buckets], sum_value=total)
         return family
+
+
+def _clicks(stats: dict[str, int]) -> Metric:
+    """Short-link visits per channel: kind "click" (a person) or "preview" (a messaging app or mail scanner)."""
+    family = CounterMetricFamily(
+        "notifier_clicks", "Short tracking link visits, by channel and kind", labels=["channel", "kind"]
+    )
+    for key, value in sorted(stats.items()):
+        if key.startswith("clicks_"):
+            channel, _, kind = key.removeprefix("clicks_").rpartition("_")
+            family.add_metric([channel, kind], value)
+    return family
 
 
 def _counter(name: str, doc: str, label: str, stats: dict[str, int], prefix: str) -> Metric:

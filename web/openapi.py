@@ -330,6 +330,35 @@ def spec(token_header: str) -> dict[str, Any]:
                     "503": UNAVAILABLE,
                 },
             ),
+            "/t/{code}": {
+                "get": {
+                    "operationId": "shortLink",
+                    "summary": "A short tracking link (SHORT_LINKS): the recipient's secure tracking page, taken fresh"
+                    " from Shippify; the visit is recorded (a click, or a link preview)",
+                    "tags": ["recipients"],
+                    "parameters": [
+                        {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "302": {
+                            "description": "To the delivery's secure tracking link (Location); never cached",
+                            "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+                        },
+                        "404": {
+                            "description": "An unknown or expired code: a page saying so (the same for every code)",
+                            "content": {"text/html": {"schema": TEXT}},
+                        },
+                        "429": {
+                            "description": "Too many links opened from this address: a page asking to wait a minute",
+                            "content": {"text/html": {"schema": TEXT}},
+                        },
+                        "503": {
+                            "description": "Shippify (or Redis) unreachable: a page asking to try again in a minute",
+                            "content": {"text/html": {"schema": TEXT}, "application/json": {"schema": ERROR}},
+                        },
+                    },
+                }
+            },
             "/openapi.json": _get(
                 "openapi",
                 "This description",

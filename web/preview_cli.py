@@ -27,11 +27,12 @@ def preview_command(status: str | None, locale: str | None) -> None:
     services: Services = current_app.extensions["notifier"]
     folded = services.settings.sms_fold_locales
     statuses = [status] if status else None
-    rows = preview.preview(services.renderer, statuses, [locale] if locale else LOCALES, folded)
+    link = preview.sample_link(services.settings.short_links, services.settings.public_base_url)
+    rows = preview.preview(services.renderer, statuses, [locale] if locale else LOCALES, folded, link)
     if not rows:
         raise click.ClickException(f"no templates for status {status!r}")
     click.echo(f"SMS folded to GSM-7 for: {', '.join(sorted(folded)) or 'none'} (SMS_FOLD_LOCALES)")
-    click.echo(f"sample link: {len(preview.SAMPLE_LINK)} characters\n")
+    click.echo(f"sample link: {len(link)} characters{' (SHORT_LINKS)' if services.settings.short_links else ''}\n")
     for row in rows:
         click.echo("\n".join(_lines(row)) + "\n")
     _summary(rows)

@@ -11,6 +11,7 @@ from typing import Any
 EXTRA_FIELDS = ("delivery_id", "event_id", "notification_id", "job_id", "request_id", "to", "state", "reason")
 _TOKEN = re.compile(r"(token=)[^&\s\"'<>]+", re.IGNORECASE)
 _TRACK_PATH = re.compile(r"(/track/[^\s\"'<>?]*\?)[^\s\"'<>]+")
+_SHORT_LINK = re.compile(r"(/t/)[A-Za-z0-9_-]+")  # a short link's code opens the tracking page: the access log too
 # Any character RFC 5322 allows in an address's local part ("*@x.ec" and "a/b=c@x.ec" are addresses too).
 _EMAIL = re.compile(r"([\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 # Numbers that are not phone numbers, matched first so that their digits stay readable: UUIDs, ISO timestamps,
@@ -27,7 +28,7 @@ _KEEP = (
 _PHONE = r"(?:\+|%2[Bb])?(?:\d{1,4}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d+(?:[ .-](?!\d{4}-\d\d-\d\d)\d+)*(?!\w|[.:]\d)"
 _NUMBERS = re.compile(rf"(?<![\w+%:.-])(?:(?P<keep>{_KEEP})|{_PHONE})")
 _PHONE_DIGITS = 7  # fewer digits: a count, a port, a status code, an id's number
-_MAYBE_PERSONAL = re.compile(r"[0-9@]|token=|/track/", re.IGNORECASE)  # what every pattern above needs
+_MAYBE_PERSONAL = re.compile(r"[0-9@]|token=|/track/|/t/", re.IGNORECASE)  # what every pattern above needs
 
 
 def scrub(text: str) -> str:
@@ -35,6 +36,7 @@ def scrub(text: str) -> str:
     if not _MAYBE_PERSONAL.search(text):
         return text  # most lines ("webhook queued"): one scan instead of four
     text = _TRACK_PATH.sub(r"\1[redacted]", text)
+    text = _SHORT_LINK.sub(r"\1[redacted]", text)
     text = _TOKEN.sub(r"\1[redacted]", text)
     text = _EMAIL.sub(r"\1…@\2", text)
     return _NUMBERS.sub(_mask_phone, text)

@@ -13,6 +13,7 @@ from rq.exceptions import DuplicateJobError
 from worker import queueing
 from worker.channels.base import Channel
 from worker.services import Services
+from worker.store import short_links
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def queue(services: Services, message: Message, context: Mapping[str, Any], rele
     assert message.destination is not None
     status, locale = message.fields["status"], message.fields["locale"]
     settings = services.settings
+    context = _with_short_link(services, message, context)
     out = message.channel.render(services.renderer, status, locale, context, message.destination, settings)
     notes = dict(out.notes)
     if release is not None:
@@ -60,3 +62,14 @@ def queue(services: Services, message: Message, context: Mapping[str, Any], rele
     delivery_id, name = message.fields["delivery_id"], message.channel.name
     with contextlib.suppress(DuplicateJobError):  # queued by an earlier run of the same event
         queueing.enqueue_send(services.queue, settings, message.notification_id, delivery_id, name, release)
+
+
+def _with_short_link(services: Services, message: Message, context: Mapping[str, Any]) -> Mapping[str, Any]:
+    """With SHORT_LINKS on, the message carries PUBLIC_BASE_URL/t/<code>, a code of its own notification, instead
+    of Shippify's long link (which a click fetches fresh); otherwise the context as it is."""
+    settings = services.settings
+    if not settings.short_links:
+        return context
+    store = services.store
+    code = short_links.create(store.redis, store.ttl, message.fields["delivery_id"], message.notification_id)
+    return {**context, "tracking_url": short_links.short_url(settings.public_base_url, code)}

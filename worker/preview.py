@@ -12,6 +12,7 @@ from worker.locales import FOLD_BY_DEFAULT, LOCALES
 from worker.rendering import Email, Renderer
 from worker.rules import DEFAULT_RULES
 from worker.shippify import TrackingLink
+from worker.store import short_links
 
 # As long as Shippify's real links (82 characters); first names and merchants of 20, with the letters that cost most.
 SAMPLE_LINK = "https://api.shippify.co/track/t-demo-00127?token=ThegDpp8VhtbAVw1y7NjSZ&ref=server"
@@ -62,6 +63,14 @@ class Row:
         return single if self.budget == 1 else per_part * self.budget
 
 
+def sample_link(short: bool, public_base_url: str) -> str:
+    """The link messages carry as configured: a short link on PUBLIC_BASE_URL (a code as long as real ones) with
+    SHORT_LINKS on, else one as long as Shippify's."""
+    if not short:
+        return SAMPLE_LINK
+    return short_links.short_url(public_base_url, "x" * short_links.CODE_LENGTH)
+
+
 def sms_budget(status: str) -> int:
     """Segments an SMS of this status may cost."""
     return SMS_BUDGETS.get(status, 1)
@@ -85,28 +94,39 @@ def template_statuses(renderer: Renderer) -> list[str]:
     return [*DEFAULT_RULES, *sorted(found - set(DEFAULT_RULES))]
 
 
-def render_sms(renderer: Renderer, status: str, locale: str, fold_locales: Iterable[str] = FOLD_BY_DEFAULT) -> Row:
+def render_sms(
+    renderer: Renderer,
+    status: str,
+    locale: str,
+    fold_locales: Iterable[str] = FOLD_BY_DEFAULT,
+    link: str = SAMPLE_LINK,
+) -> Row:
     """The SMS folded as a send would fold it, with its cost against the status's budget."""
     chosen = set(fold_locales)
     folding = {code: code in chosen for code in LOCALES}
-    text = sms_text.fold_for_locale(renderer.sms(status, locale, sample_context(locale)), locale, folding)
+    text = sms_text.fold_for_locale(renderer.sms(status, locale, sample_context(locale, link)), locale, folding)
     return Row(status, locale, "sms", text, cost=sms_text.cost(text), budget=sms_budget(status))
 
 
-def render_email(renderer: Renderer, status: str, locale: str) -> Row:
+def render_email(renderer: Renderer, status: str, locale: str, link: str = SAMPLE_LINK) -> Row:
     """The email's three parts; the row's text is its subject."""
-    email = renderer.email(status, locale, sample_context(locale))
+    email = renderer.email(status, locale, sample_context(locale, link))
     return Row(status, locale, "email", email.subject, email=email)
 
 
 def render(
-    renderer: Renderer, status: str, locale: str, channel: str, fold_locales: Iterable[str] = FOLD_BY_DEFAULT
+    renderer: Renderer,
+    status: str,
+    locale: str,
+    channel: str,
+    fold_locales: Iterable[str] = FOLD_BY_DEFAULT,
+    link: str = SAMPLE_LINK,
 ) -> Row:
     """One channel's message; a template that does not render gives a row with the error instead of raising."""
     try:
         if channels.channel(channel).billed_in_segments:
-            return render_sms(renderer, status, locale, fold_locales)
-        return render_email(renderer, status, locale)
+            return render_sms(renderer, status, locale, fold_locales, link)
+        return render_email(renderer, status, locale, link)
     except TemplateError as exc:
         return Row(status, locale, channel, "", error=f"{type(exc).__name__}: {exc}")
 
@@ -116,6 +136,7 @@ def preview(
     statuses: Iterable[str] | None = None,
     locales: Iterable[str] = LOCALES,
     fold_locales: Iterable[str] = FOLD_BY_DEFAULT,
+    link: str = SAMPLE_LINK,
 ) -> list[Row]:
     """Every existing template of `statuses` × `locales` × SMS and email, in that order."""
     renderer = renderer or Renderer()
@@ -125,5 +146,5 @@ def preview(
         for locale in locales:
             for channel in channels.names():
                 if not renderer.missing(status, locale, channel):
-                    rows.append(render(renderer, status, locale, channel, fold_locales))
+                    rows.append(render(renderer, status, locale, channel, fold_locales, link))
     return rows

@@ -47,6 +47,7 @@ class Settings:
     smtp_url: str = field(default="", repr=False)
     mail_from: str = ""
     public_base_url: str = ""
+    short_links: bool = False  # messages carry PUBLIC_BASE_URL/t/<code> instead of Shippify's long link
     secret_key: str = field(default="", repr=False)
     api_tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
     default_locale: str = "es"
@@ -155,6 +156,7 @@ class _Reader:
             smtp_url=self.url("SMTP_URL", "", ("smtp", "smtps")),
             mail_from=self.text("MAIL_FROM"),
             public_base_url=self.url("PUBLIC_BASE_URL", "", ("https",) if not dev else ("https", "http")),
+            short_links=self.boolean("SHORT_LINKS", False),
             secret_key=self.text("SECRET_KEY", DEV_SECRET_KEY if dev else ""),
             api_tokens=self.api_tokens(),
             default_locale=self.choice("DEFAULT_LOCALE", "es", LOCALES),
@@ -195,6 +197,8 @@ class _Reader:
             )
         if rules.uses("email"):
             self.require(SMTP_URL=v["smtp_url"], MAIL_FROM=v["mail_from"])
+        if v["short_links"] and not v["public_base_url"]:
+            self.problems.append("SHORT_LINKS=true needs PUBLIC_BASE_URL: short links are PUBLIC_BASE_URL/t/<code>")
         if not dev:
             self.require(PUBLIC_BASE_URL=v["public_base_url"])
             if v["secret_key"] == DEV_SECRET_KEY or 0 < len(v["secret_key"]) < 16:

@@ -10,6 +10,7 @@ from tests.conftest import API_TOKEN, WEBHOOK_TOKEN
 from tests.security.conftest import nothing_recorded
 
 PUBLIC = {"health.healthz", "health.readyz", "metrics.metrics", "openapi.openapi", "static"}
+PUBLIC |= {"short_links.follow"}  # recipients open their short tracking link without an account (throttled)
 CONSOLE_PUBLIC = {"console.login", "console.language"}  # the sign-in form and the language switch on it
 REFUSAL = {"webhooks": 401, "twilio": 403, "api": 401, "console": 302}  # blueprint → answer to a stranger
 VALUES = {
@@ -20,6 +21,7 @@ VALUES = {
     "username": "ana",
     "locale": "es",
     "filename": "console.css",
+    "code": "unknowncode0001",
 }
 
 

@@ -21,12 +21,14 @@ EMAIL_HEADERS = {
 @bp.get("/messages")
 def messages() -> ResponseReturnValue:
     """Every SMS (text, length, encoding, segments) and every email's subject, grouped by status."""
-    folded = services().settings.sms_fold_locales
-    rows = preview.preview(services().renderer, fold_locales=folded)
+    settings = services().settings
+    folded = settings.sms_fold_locales
+    link = preview.sample_link(settings.short_links, settings.public_base_url)
+    rows = preview.preview(services().renderer, fold_locales=folded, link=link)
     statuses = list(dict.fromkeys(row.status for row in rows))
     context = {
         "groups": [(status, [row for row in rows if row.status == status]) for status in statuses],
-        "link_length": len(preview.SAMPLE_LINK),
+        "link_length": len(link),
         "folded": ", ".join(sorted(folded)),
     }
     return render_template("console/messages.html", **context)

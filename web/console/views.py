@@ -11,7 +11,7 @@ from web import resend_answers
 from web.console import labels
 from web.console.base import bp, services
 from web.console.forms import FindForm, ResendForm
-from web.console.timeline import recent_activity, timeline
+from web.console.timeline import moment, recent_activity, timeline
 from worker import channels, phones, resend
 from worker.errors import NotifierError, UnknownDelivery
 from worker.events import recipient_of
@@ -24,6 +24,7 @@ for _name, _table in {
     "channel": labels.CHANNELS,
 }.items():
     bp.add_app_template_filter(partial(labels.label, _table), _name)
+bp.add_app_template_filter(moment, "moment")  # a stored time (seconds since the epoch) for the `when` macro
 
 
 @bp.get("/")

@@ -14,7 +14,8 @@ worker/store (no other module builds a key).
   ntf:session:{sha256(id)}             hash   one console session (TTL: the idle timeout)
   ntf:sessions:{username}              set    an account's live sessions
   ntf:resend-refusals                  zset   the audit list of refused resends
-  ntf:login, ntf:resend-cap, ntf:resend-actor-cap   prefixes of the `limits` library's moving windows
+  ntf:link:{sha256(code)}              hash   a short link's delivery id and notification id (never the link itself)
+  ntf:login, ntf:resend-cap, ntf:resend-actor-cap, ntf:short-link   prefixes of the `limits` library's moving windows
 """
 
 import hashlib
@@ -25,7 +26,7 @@ RECENT = f"{PREFIX}:recent"
 LATENCY = f"{PREFIX}:latency"
 STAFF = f"{PREFIX}:staff"
 RESEND_REFUSALS = f"{PREFIX}:resend-refusals"
-LIMITERS = ("login", "resend-cap", "resend-actor-cap")
+LIMITERS = ("login", "resend-cap", "resend-actor-cap", "short-link")
 
 
 def digest(*parts: str, size: int = 24) -> str:
@@ -60,6 +61,11 @@ def optout(e164: str) -> str:
 
 def inbound(message_sid: str) -> str:
     return f"{PREFIX}:inbound:{message_sid}"
+
+
+def short_link(code: str) -> str:
+    """A digest of the code, so that reading Redis does not hand out working short links."""
+    return f"{PREFIX}:link:{hashlib.sha256(code.encode()).hexdigest()}"
 
 
 def staff(username: str) -> str:

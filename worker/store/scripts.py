@@ -64,3 +64,18 @@ while i <= #ARGV do
 end
 return 1
 """
+
+# Record one visit of a short link: KEYS[1] the notification hash, KEYS[2] the counters; ARGV: "click" or
+# "preview", the time, the counter's field. Nothing is written once the notification has expired (a hash created
+# here would have no TTL); a person's first click sets clicked_at, later ones only count.
+CLICK = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == 'click' then
+  redis.call('HSETNX', KEYS[1], 'clicked_at', ARGV[2])
+  redis.call('HINCRBY', KEYS[1], 'clicks', 1)
+else
+  redis.call('HINCRBY', KEYS[1], 'previews', 1)
+end
+redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+return 1
+"""
