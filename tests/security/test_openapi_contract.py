@@ -39,7 +39,7 @@ def test_description_is_valid_openapi_without_warnings(app):
 
 def test_every_machine_facing_route_is_described_and_nothing_else(app):
     assert routed(app) == documented(app)
-    assert len(documented(app)) == 10
+    assert len(documented(app)) == 11
 
 
 def test_the_secret_header_is_the_configured_one(make_app):
