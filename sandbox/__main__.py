@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     sb = Sandbox(host=args.host, http_port=args.http_port, smtp_port=args.smtp_port)
     sb.auto_report = not args.no_auto_report
     with sb:
+        sb.serve_tracking()
         ids = seed(sb, args.seed)
         if args.env_file is not None:
             args.env_file.write_text("\n".join(env_lines(sb)) + "\n", encoding="utf-8")

@@ -12,8 +12,9 @@ from sandbox.content_api import content_blueprint
 from sandbox.control import control_blueprint
 from sandbox.faults import LATENCY_SERVICES, Conditions, Fault
 from sandbox.server import HttpServer
-from sandbox.shippify_api import ShippifyStore, shippify_blueprint
+from sandbox.shippify_api import TRACK_BASE, ShippifyStore, shippify_blueprint
 from sandbox.smtp import Inbox, Received, SmtpServer
+from sandbox.tracking_page import tracking_blueprint
 from sandbox.twilio_api import twilio_blueprint
 from sandbox.twilio_callbacks import AutoReporter, inbound_params, post_signed, report_status, send_status
 from sandbox.twilio_messages import DEFAULT_FROM, Message, TwilioStore
@@ -65,6 +66,7 @@ class Sandbox:
         app.register_blueprint(twilio_blueprint(self.twilio, self.conditions, self._accepted, self.whatsapp_book))
         app.register_blueprint(content_blueprint(self.twilio, self.whatsapp_book))
         app.register_blueprint(control_blueprint(self))
+        app.register_blueprint(tracking_blueprint(self.shippify))
         return app
 
     def _accepted(self, message: Message) -> None:
@@ -147,6 +149,10 @@ class Sandbox:
         if answer is None:
             raise KeyError(delivery_id)
         return str(answer["url"])
+
+    def serve_tracking(self, enabled: bool = True) -> None:
+        """Answer tracking links to this sandbox's own page (/track/<id>) instead of the unreachable default host."""
+        self.shippify.track_base = self.api_url if enabled else TRACK_BASE
 
     def answer_tracking_url(self, delivery_id: str, url: str) -> None:
         """Make the token endpoint answer `url` as it is for this delivery (a misbehaving Shippify)."""

@@ -55,6 +55,7 @@ def settings_env(args: argparse.Namespace, started: list) -> tuple[dict[str, str
     if missing:
         sandbox = Sandbox(http_port=args.sandbox_port, smtp_port=args.smtp_port).start()
         sandbox.auto_report = True
+        sandbox.serve_tracking()  # links lead to the sandbox's own page (plain http: accepted in development only)
         started.append(sandbox)
         for index in range(len(SAMPLES)):
             delivery_id, overrides = sample_overrides(index)

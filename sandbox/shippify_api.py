@@ -30,6 +30,7 @@ class ShippifyStore:
     def __init__(self, app_id: str, app_secret: str) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
+        self.track_base = TRACK_BASE  # the sandbox's own URL when it serves its tracking page (serve_tracking)
         self._lock = threading.Lock()
         self._deliveries: dict[str, dict[str, Any]] = {}
         self._tokens: dict[str, str] = {}
@@ -73,12 +74,20 @@ class ShippifyStore:
             delivery_id = delivery["id"]
             token = self._tokens.setdefault(delivery_id, new_token())
             recipient = delivery.get("recipient") or {}
-            url = self._urls.get(delivery_id, f"{TRACK_BASE}/track/{delivery_id}?token={token}&ref=server")
+            url = self._urls.get(delivery_id, f"{self.track_base}/track/{delivery_id}?token={token}&ref=server")
         return {
             "token": token,
             "url": url,
             "recipient": {"name": recipient.get("name"), "email": recipient.get("email")},
         }
+
+    def tracked(self, delivery_id: str, token: str) -> dict[str, Any] | None:
+        """A copy of the delivery when `token` is its own tracking token, else None."""
+        with self._lock:
+            expected = self._tokens.get(delivery_id)
+            if expected is None or not hmac.compare_digest(token.encode(), expected.encode()):
+                return None
+            return copy.deepcopy(self._deliveries.get(delivery_id))
 
     def answer_url(self, delivery_id: str, url: str) -> None:
         """Answer this exact link for the delivery's token from now on."""

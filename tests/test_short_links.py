@@ -63,6 +63,18 @@ def test_a_click_redirects_to_the_fresh_link_and_is_recorded(sent, sandbox, base
     assert services.store.stats()["clicks_sms_click"] == 1
 
 
+@pytest.mark.parametrize("known", [True, False], ids=["redirect", "expired page"])
+def test_the_redirect_and_its_pages_carry_no_store_and_no_referrer_of_their_own(sent, app, sandbox, known):
+    """The app-wide header hook (web/console) adds the same two headers to anything that lacks them, so only the
+    view's answer before any after_request hook shows that /t/ sets them itself, whatever other hooks do."""
+    code = sent if known else "A" * 16
+    with app.test_request_context(f"/t/{code}", headers={"User-Agent": BROWSER}):
+        answer = app.make_response(app.dispatch_request())
+    assert answer.status_code == (302 if known else 404)
+    assert answer.headers.get("Cache-Control") == "no-store"
+    assert answer.headers.get("Referrer-Policy") == "no-referrer"
+
+
 def test_a_burst_of_clicks_costs_shippify_one_call(sent, sandbox, base_url):
     before = len(sandbox.shippify_calls)
     assert all(visit(base_url, sent).status_code == 302 for _ in range(5))

@@ -6,7 +6,7 @@ from email.utils import parseaddr
 from redis import Redis
 from rq import Queue
 
-from worker import queueing
+from worker import links, queueing
 from worker.connection import connect
 from worker.mail import SmtpMailer
 from worker.rendering import Renderer
@@ -43,6 +43,7 @@ class Services:
                 settings.shippify_app_id,
                 settings.shippify_app_secret,
                 timeout=settings.http_timeout,
+                plain_http_origin=links.development_origin(settings.shippify_api_url, settings.is_development),
             ),
             sms=_sms(settings),
             mailer=_mailer(settings),

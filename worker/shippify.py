@@ -23,9 +23,17 @@ class TrackingLink:
 class ShippifyClient:
     """One small client for the two reads the notifier needs; failures map to transient or permanent."""
 
-    def __init__(self, base_url: str, app_id: str, app_secret: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        app_id: str,
+        app_secret: str,
+        timeout: float = 10.0,
+        plain_http_origin: str | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.plain_http_origin = plain_http_origin  # development only: links.development_origin
         self.session = requests.Session()
         self.session.auth = (app_id, app_secret)
         self.session.headers["Accept"] = "application/json"
@@ -42,7 +50,7 @@ class ShippifyClient:
         """`GET /v1/deliveries/token/{id}`: a link bound to the recipient, on whatever host Shippify tracks on, but
         only in canonical form (links.py), so no answer can carry a link that a browser reads another way."""
         body = self._get(f"/v1/deliveries/token/{_segment(delivery_id)}", delivery_id)
-        url = links.canonical(body.get("url"))
+        url = links.canonical(body.get("url"), plain_http_origin=self.plain_http_origin)
         if url is None:
             raise TransientError(
                 f"Shippify answered the tracking link of {delivery_id} without a usable url (a plain https link)"
