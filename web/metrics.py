@@ -24,21 +24,19 @@ class RedisFigures:
         stats = self.services.store.stats()
         yield _counter("notifier_webhooks", "Shippify webhooks by outcome", "outcome", stats, "webhooks_")
         yield _counter("notifier_events", "Status events by what became of them", "outcome", stats, "events_")
-        yield self._notifications(stats)
-        yield _clicks(stats)
+        yield _by_two(
+            "notifier_notifications",
+            "Notifications entering each state, by channel",
+            ["channel", "state"],
+            stats,
+            "notifications_",
+        )
+        # Short-link visits: kind "click" (a person) or "preview" (a messaging app or mail scanner).
+        yield _by_two(
+            "notifier_clicks", "Short tracking link visits, by channel and kind", ["channel", "kind"], stats, "clicks_"
+        )
         yield from self._queue()
         yield self._latency()
-
-    def _notifications(self, stats: dict[str, int]) -> Metric:
-        """Notifications entering each state, per channel."""
-        family = CounterMetricFamily(
-            "notifier_notifications", "Notifications entering each state, by channel", labels=["channel", "state"]
-        )
-        for key, value in sorted(stats.items()):
-            if key.startswith("notifications_"):
-                channel, _, state = key.removeprefix("notifications_").partition("_")
-                family.add_metric([channel, state], value)
-        return family
 
     def _queue(self) -> Iterator[Metric]:
         """Depth, failed and scheduled jobs, the oldest queued job's age, and live workers."""
@@ -65,15 +63,14 @@ class RedisFigures:
         return family
 
 
-def _clicks(stats: dict[str, int]) -> Metric:
-    """Short-link visits per channel: kind "click" (a person) or "preview" (a messaging app or mail scanner)."""
-    family = CounterMetricFamily(
-        "notifier_clicks", "Short tracking link visits, by channel and kind", labels=["channel", "kind"]
-    )
+def _by_two(name: str, doc: str, labels: list[str], stats: dict[str, int], prefix: str) -> Metric:
+    """A counter with two labels from the `prefix<first>_<second>` fields of the stats hash (channel names, states
+    and kinds hold no underscore)."""
+    family = CounterMetricFamily(name, doc, labels=labels)
     for key, value in sorted(stats.items()):
-        if key.startswith("clicks_"):
-            channel, _, kind = key.removeprefix("clicks_").rpartition("_")
-            family.add_metric([channel, kind], value)
+        if key.startswith(prefix):
+            first, _, second = key.removeprefix(prefix).partition("_")
+            family.add_metric([first, second], value)
     return family
 
 

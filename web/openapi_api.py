@@ -48,22 +48,27 @@ INVALID_FIELDS = {
     "required": ["fields"],
 }
 
+
+def _delivery_id(description: str, **limits: int) -> dict[str, Any]:
+    """The `delivery_id` path parameter."""
+    schema = {"type": "string", "minLength": 1, **limits}
+    return {
+        "name": "delivery_id",
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema,
+        "example": EXAMPLE_DELIVERY,
+    }
+
+
 RESEND = {
     "post": {
         "operationId": "resendDelivery",
         "summary": "Resend the delivery's message with a fresh tracking link (the console's rules and audit)",
         "tags": ["api"],
         "security": [{"bearerToken": []}],
-        "parameters": [
-            {
-                "name": "delivery_id",
-                "in": "path",
-                "required": True,
-                "description": "a Shippify delivery id or the merchant's reference",
-                "schema": {"type": "string", "minLength": 1},
-                "example": EXAMPLE_DELIVERY,
-            }
-        ],
+        "parameters": [_delivery_id("a Shippify delivery id or the merchant's reference")],
         "requestBody": {
             "required": False,
             "content": {JSON: {"schema": RESEND_BODY, "example": {"channels": ["sms"], "reason": "ticket 4411"}}},
@@ -122,16 +127,7 @@ DELIVERY = {
         "summary": "What is known of a delivery: the status events received and the notifications sent",
         "tags": ["api"],
         "security": [{"bearerToken": []}],
-        "parameters": [
-            {
-                "name": "delivery_id",
-                "in": "path",
-                "required": True,
-                "description": "a Shippify delivery id (printable, up to 128 characters)",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 128},
-                "example": EXAMPLE_DELIVERY,
-            }
-        ],
+        "parameters": [_delivery_id("a Shippify delivery id (printable, up to 128 characters)", maxLength=128)],
         "responses": {
             "200": {"description": "The delivery's record", "content": json_body(DELIVERY_ANSWER)},
             "400": error_answer("Not a delivery id (empty, over 128 characters, not printable, or . or ..)"),
