@@ -11,12 +11,12 @@ import pytest
 import requests
 from flask import Flask, request
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from sandbox import Sandbox
 from sandbox.server import HttpServer
+from tests.test_sandbox import close, make_client
 
 NUMBER = "+593998976565"
 TO = "whatsapp:" + NUMBER
@@ -39,10 +39,9 @@ def clean(sb: Sandbox) -> None:
 
 @pytest.fixture(scope="module")
 def twilio(sb: Sandbox) -> Iterator[Client]:
-    client = Client(sb.account_sid, sb.auth_token, http_client=TwilioHttpClient(timeout=5))
-    client.api.base_url = sb.api_url
+    client = make_client(sb)
     yield client
-    client.http_client.session.close()
+    close(client)
 
 
 @pytest.fixture(scope="module")
@@ -263,12 +262,12 @@ def test_content_api_says_a_template_exists_and_is_approved(sb: Sandbox, twilio:
 
 
 def test_content_api_needs_the_account_credentials(sb: Sandbox) -> None:
-    other = Client(sb.account_sid, "wrong-token", http_client=TwilioHttpClient(timeout=5))
+    other = make_client(sb, "wrong-token")
     other.content.base_url = sb.api_url
     with pytest.raises(TwilioRestException) as caught:
         other.content.v1.contents(GOING_ES).approval_fetch().fetch()
     assert caught.value.status == 401
-    other.http_client.session.close()
+    close(other)
 
 
 def test_inbound_whatsapp_is_signed_and_opens_a_session(sb: Sandbox, twilio: Client, hook: tuple) -> None:
