@@ -1,0 +1,1 @@
+"""The `flask --app web ...` commands, one module per subject."""
