@@ -38,12 +38,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     short_links.init_app(app)
 
     from web import api, console
-    from web.commands import messages, support
 
     app.register_blueprint(api.bp)
     console.init_app(app)
-    support.register(app)
-    messages.register(app)
     app.register_blueprint(openapi.bp)
     app.after_request(relative_redirects)
     return app
