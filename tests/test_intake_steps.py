@@ -98,4 +98,3 @@ def test_a_job_already_queued_is_not_queued_again_by_maintenance(post_webhook, s
     assert services.store.left_pending(0) == []
     job_ids = services.queue.get_job_ids()
     assert sorted(job_ids) == sorted([queueing.process_job_id(answer["event_id"]), "ev-e-left"])
-
