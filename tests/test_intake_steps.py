@@ -12,6 +12,7 @@ from rq.serializers import JSONSerializer
 from tests.conftest import WEBHOOK_TOKEN
 from worker import intake, queueing
 from worker.__main__ import InProcessWorker
+from worker.store import pending
 
 HEADERS = {"X-Webhook-Token": WEBHOOK_TOKEN}
 MULTI = b"$5\r\nMULTI\r\n"
@@ -95,6 +96,6 @@ def test_a_job_already_queued_is_not_queued_again_by_maintenance(post_webhook, s
     )
     queueing.enqueue_process(services.queue, settings, "e-left", "t-twice")
     assert intake.queue_left_pending(services.store, services.queue, settings, older_than=0) == 0
-    assert services.store.left_pending(0) == []
+    assert pending.left(services.redis, 0) == []
     job_ids = services.queue.get_job_ids()
     assert sorted(job_ids) == sorted([queueing.process_job_id(answer["event_id"]), "ev-e-left"])

@@ -15,6 +15,7 @@ from rq.exceptions import DuplicateJobError
 
 from worker import links, queueing, statuses, store
 from worker.settings import Settings
+from worker.store import pending
 
 MAX_ID_LENGTH = 128
 MAX_HINT_LENGTH = 200
@@ -169,11 +170,11 @@ def queue_left_pending(s: store.Store, q: Queue, settings: Settings, older_than:
     """Queue the job of every event whose intake stopped between its two steps (the worker's maintenance calls
     this); RQ's unique enqueue (`unique=True`) keeps a job that is already queued from being queued twice."""
     queued = 0
-    for eid, delivery_id in s.left_pending(older_than):
+    for eid, delivery_id in pending.left(s.redis, older_than):
         with contextlib.suppress(DuplicateJobError):
             queueing.enqueue_process(q, settings, eid, delivery_id, unique=True)
             queued += 1
-        s.forget_pending(eid)
+        pending.forget(s.redis, eid)
     if queued:
         log.warning("queued %d events left pending by an interrupted intake", queued)
     return queued

@@ -1,6 +1,7 @@
 """The notification record in Redis: events received, notifications and their states, opt-outs, counters. This
 package is the only place that builds a key (keys.py) or calls Redis on the records; the other record kinds live in
-its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends)."""
+its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends), pending.py (events
+whose job is still to be queued)."""
 
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -52,25 +53,6 @@ class Store:
             enqueue(pipe)
             pipe.zrem(keys.PENDING, event_id)
             pipe.execute()
-
-    def left_pending(self, older_than: float, limit: int = 100) -> list[tuple[str, str]]:
-        """(event id, delivery id) of events marked pending for longer than `older_than` seconds (by Redis's clock):
-        their intake stopped between its two steps. Marks of events that expired meanwhile are dropped."""
-        seconds, _ = self.redis.time()
-        marked = self.redis.zrangebyscore(keys.PENDING, "-inf", seconds - older_than, 0, limit)
-        event_ids = [as_text(v) for v in marked]
-        with self.redis.pipeline(transaction=False) as pipe:
-            for event_id in event_ids:
-                pipe.hget(keys.event(event_id), "delivery_id")
-            found = list(zip(event_ids, pipe.execute(), strict=True))
-        for event_id, delivery_id in found:
-            if delivery_id is None:
-                self.forget_pending(event_id)
-        return [(event_id, as_text(delivery_id)) for event_id, delivery_id in found if delivery_id is not None]
-
-    def forget_pending(self, event_id: str) -> None:
-        """End an event's pending mark (its job is queued, or its record expired)."""
-        self.redis.zrem(keys.PENDING, event_id)
 
     def touch(self, delivery_id: str) -> None:
         """Put a delivery at the top of the console's recent activity (a resend, say)."""
