@@ -183,6 +183,17 @@ def work(redis_client: redis.Redis):
     return run
 
 
+def flask_cli(app):
+    """`flask --app web ...` as installed (every command is a pyproject entry point), run against `app`: call it
+    with the CliRunner's arguments (args=[...], input=...)."""
+    import functools
+
+    from flask.cli import FlaskGroup
+
+    group = FlaskGroup(create_app=lambda: app, load_dotenv=False, add_default_commands=False)
+    return functools.partial(app.test_cli_runner().invoke, group)
+
+
 @pytest.fixture
 def post_webhook(client):
     """POST a Shippify webhook with the secret header."""

@@ -1,6 +1,7 @@
 """The notification record in Redis: events received, notifications and their states, opt-outs, counters. This
 package is the only place that builds a key (keys.py) or calls Redis on the records; the other record kinds live in
-its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends)."""
+its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends), pending.py (events
+whose job is still to be queued)."""
 
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -32,34 +33,26 @@ class Store:
         self.ttl = retention_seconds
         self._advance = client.register_script(scripts.ADVANCE)
         self._swap = client.register_script(scripts.SWAP)
-        self._unless_exists = client.register_script(scripts.UNLESS_EXISTS)
+        self._intake = client.register_script(scripts.INTAKE)
 
-    def record_event(
-        self, event_id: str, fields: Mapping[str, str], also: Callable[[Pipeline], object] | None = None
-    ) -> bool:
-        """Record a new event, and make `also`'s writes (RQ's enqueue of its job) with it, in one atomic step and one
-        round trip, unless the event exists: then only the duplicate counter moves and the answer is False.
-
-        The writes are collected on a redis-py pipeline, ours and then RQ's own (`enqueue_call(pipeline=...)`), and
-        handed to the UNLESS_EXISTS script (scripts.py says why a script and not a WATCH transaction)."""
-        with self.redis.pipeline() as pipe:  # collects the writes without sending them
-            pipe.multi()  # as RQ expects of a caller's pipeline
-            self._write_event(pipe, event_id, fields)
-            if also is not None:
-                also(pipe)
-            writes = [args for args, _ in pipe.command_stack]
-        args = [item for command in writes for item in (len(command), *command)]
-        return bool(self._unless_exists(keys=[keys.event(event_id), keys.STATS], args=args))
-
-    def _write_event(self, pipe: Pipeline, event_id: str, fields: Mapping[str, str]) -> None:
-        """The event hash and the delivery's event list, both expiring after the retention period."""
+    def record_event(self, event_id: str, fields: Mapping[str, str], pending: bool) -> bool:
+        """The intake's first step: record a new event and, when `pending`, mark it as to be queued, in one atomic
+        step and one round trip (scripts.INTAKE); an event that exists only moves the duplicate counter (False)."""
         delivery_id = fields["delivery_id"]
-        pipe.hset(keys.event(event_id), mapping={k: v for k, v in fields.items() if v != ""})
-        pipe.expire(keys.event(event_id), self.ttl)
-        pipe.rpush(keys.timeline(delivery_id), f"e:{event_id}")
-        pipe.expire(keys.timeline(delivery_id), self.ttl)
-        pipe.hincrby(keys.STATS, f"webhooks_{fields['outcome']}", 1)
-        touch_recent(pipe, delivery_id)
+        mark = "1" if pending else ""
+        args: list[str | int] = [event_id, delivery_id, self.ttl, RECENT_SIZE, fields["outcome"], mark]
+        args += flat_pairs(**{k: v for k, v in fields.items() if v != ""})
+        event_keys = [keys.event(event_id), keys.STATS, keys.timeline(delivery_id), keys.RECENT, keys.PENDING]
+        return bool(self._intake(keys=event_keys, args=args))
+
+    def queue_pending(self, event_id: str, enqueue: Callable[[Pipeline], object]) -> None:
+        """The intake's second step: `enqueue`'s writes (RQ's own enqueue of the event's job, on the pipeline it is
+        given) and the end of the event's pending mark, together in one MULTI/EXEC."""
+        with self.redis.pipeline() as pipe:
+            pipe.multi()  # as RQ expects of a caller's pipeline
+            enqueue(pipe)
+            pipe.zrem(keys.PENDING, event_id)
+            pipe.execute()
 
     def touch(self, delivery_id: str) -> None:
         """Put a delivery at the top of the console's recent activity (a resend, say)."""

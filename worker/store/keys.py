@@ -10,6 +10,7 @@ worker/store (no other module builds a key).
   ntf:inbound:{MessageSid}             string an inbound Twilio message already acted on (a replay changes nothing)
   ntf:stats, ntf:latency               hash   counters and the latency histogram behind /metrics
   ntf:recent                           list   the 100 deliveries with the latest activity, newest first
+  ntf:pending                          zset   events recorded but whose job is not queued yet (by Redis time)
   ntf:staff, ntf:staff:{username}      set, hash  staff accounts (kept until removed)
   ntf:session:{sha256(id)}             hash   one console session (TTL: the idle timeout)
   ntf:sessions:{username}              set    an account's live sessions
@@ -23,6 +24,7 @@ import hashlib
 PREFIX = "ntf"
 STATS = f"{PREFIX}:stats"
 RECENT = f"{PREFIX}:recent"
+PENDING = f"{PREFIX}:pending"
 LATENCY = f"{PREFIX}:latency"
 STAFF = f"{PREFIX}:staff"
 RESEND_REFUSALS = f"{PREFIX}:resend-refusals"

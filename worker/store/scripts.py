@@ -1,6 +1,5 @@
-"""The Lua scripts of the store. ADVANCE and SWAP declare in KEYS every key they touch (Redis's scripting rule, which
-Redis Cluster, Dragonfly and managed proxies enforce) and run only their own commands; UNLESS_EXISTS, the webhook
-intake, does not yet (see its comment)."""
+"""The Lua scripts of the store. Each declares in KEYS every key it touches (Redis's scripting rule, which Redis
+Cluster, Dragonfly and managed proxies enforce) and runs only its own commands."""
 
 from worker.store.states import CLOSED
 
@@ -44,23 +43,29 @@ redis.call('HSET', KEYS[1], 'state', ARGV[2])
 )
 
 
-# The webhook intake: unless KEYS[1] (the event) exists, make the writes given in ARGV, each as its argument count
-# then the command and its arguments, in one atomic step (the event's record and RQ's enqueue of its job land
-# together or not at all); when it exists, only count a duplicate in KEYS[2]. A full Redis (maxmemory with
-# noeviction) refuses a script at its first write, so nothing is ever half-written.
-# This is the one script that runs commands it is given, with keys it does not declare (RQ's, which RQ builds): the
-# documented-surface alternative, a WATCH/read/MULTI-EXEC transaction, costs two more round trips per webhook and
-# measured 0.62 of the ingest floor against 1.08-1.19 for this script (bench/README.md).
-UNLESS_EXISTS = """
+# The webhook intake's first step (the store's record_event): unless KEYS[1], the event, exists, record it and, when
+# it is to be processed, mark it pending, in one atomic step; when it exists, only count a duplicate. KEYS: the
+# event hash, the counters, the delivery's timeline, the recent list, the pending set. ARGV: the event id, the
+# delivery id, the retention TTL, the recent list's size, the outcome (its counter), "1" to mark it pending (else
+# ""), then the event's field/value pairs. The mark (scored by Redis's own clock) is what lets the second step, RQ's
+# own enqueue, be lost to a crash: the worker's maintenance queues whatever stays pending (worker/intake.py). A full
+# Redis (maxmemory with noeviction) refuses the script at its first write, so nothing is ever half-written. The
+# recent list is kept here as touch_recent keeps it (lrem, lpush, ltrim).
+INTAKE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HINCRBY', KEYS[2], 'webhooks_duplicate', 1)
   return 0
 end
-local i = 1
-while i <= #ARGV do
-  local n = tonumber(ARGV[i])
-  redis.call(unpack(ARGV, i + 1, i + n))
-  i = i + n + 1
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('RPUSH', KEYS[3], 'e:' .. ARGV[1])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+redis.call('HINCRBY', KEYS[2], 'webhooks_' .. ARGV[5], 1)
+redis.call('LREM', KEYS[4], 0, ARGV[2])
+redis.call('LPUSH', KEYS[4], ARGV[2])
+redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
+if ARGV[6] == '1' then
+  redis.call('ZADD', KEYS[5], redis.call('TIME')[1], ARGV[1])
 end
 return 1
 """
