@@ -187,8 +187,8 @@ def test_a_malformed_price_table_stops_the_service_at_start_naming_file_and_line
     bad.write_text(text)
     with pytest.raises(SettingsError) as refused:
         Settings.from_env({**env, "APP_ENV": "production", "PRICE_TABLE": str(bad)})
-    (found,) = [p for p in refused.value.problems if "PRICE_TABLE" in p]
-    assert str(bad) in found and f"line {line}" in found and problem in found
+    (found,) = [p for p in refused.value.problems if str(bad) in p]
+    assert f"line {line}" in found and problem in found
 
 
 def test_the_console_links_to_the_dashboard_in_every_language(client, sign_in):

@@ -8,15 +8,13 @@
 A bad file stops the process at start, naming its file and line (worker/settings.py)."""
 
 import re
-import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import phonenumbers
 
-from worker.toml_lines import line_of
+from worker.toml_lines import line_of, loads, located, read
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -46,19 +44,12 @@ class PriceTable:
 
 def load(path: str, channels: Collection[str]) -> PriceTable:
     """Read and check a PRICE_TABLE file; raises PriceTableError listing every problem."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PriceTableError(f"PRICE_TABLE: cannot read {path}: {exc}") from None
-    return parse(text, path, channels)
+    return parse(read(path, "PRICE_TABLE", PriceTableError), path, channels)
 
 
 def parse(text: str, path: str, channels: Collection[str]) -> PriceTable:
     """Check a PRICE_TABLE text against the channels the service has."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PriceTableError(f"PRICE_TABLE {path}: not valid TOML ({exc}); fix the syntax at that line") from None
+    data = loads(text, path, PriceTableError)
     problems: list[tuple[int, str]] = []
     prices: dict[tuple[str, str], Price] = {}
     for country, table in data.items():
@@ -66,8 +57,7 @@ def parse(text: str, path: str, channels: Collection[str]) -> PriceTable:
         prices.update(found)
         problems += wrong
     if problems:
-        lines = [f"{path}, line {line}: {message}" if line else f"{path}: {message}" for line, message in problems]
-        raise PriceTableError("PRICE_TABLE has problems:\n" + "\n".join(lines))
+        raise PriceTableError("PRICE_TABLE has problems:\n" + located(path, problems))
     return PriceTable(prices)
 
 
