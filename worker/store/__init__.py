@@ -1,6 +1,7 @@
 """The notification record in Redis: events received, notifications and their states, opt-outs, counters. This
 package is the only place that builds a key (keys.py) or calls Redis on the records; the other record kinds live in
-its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends)."""
+its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends), daily.py (the
+dashboard's per-day counters)."""
 
 import json
 from collections.abc import Callable, Mapping, Sequence
