@@ -209,6 +209,20 @@ def post_webhook(client):
 
 
 @pytest.fixture
+def twilio_post(client, sandbox):
+    """POST a form to our Twilio endpoints, signed the way Twilio signs it."""
+
+    def post(path: str, form: dict, signature: str | None = None):
+        from twilio.request_validator import RequestValidator
+
+        url = "http://localhost" + path
+        signature = signature or RequestValidator(sandbox.auth_token).compute_signature(url, form)
+        return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+    return post
+
+
+@pytest.fixture
 def spawn_worker(settings: Settings, env: dict[str, str], tmp_path):
     """Start real `python -m worker` processes (each in its own process group, like a dyno) for crash tests."""
     import signal

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from limits import parse
 
+from worker import channels, prices
 from worker import rules as rules_module
 from worker.locales import FOLD_BY_DEFAULT, LOCALES
 from worker.rules import Rules, RulesError
@@ -63,6 +64,7 @@ class Settings:
     sentry_dsn: str = field(default="", repr=False)
     resend_cap_corrected: str = "20/hour"  # resends per actor to a destination they typed in
     resend_cap_own: str = "200/hour"  # resends per actor to the recipient's own contact
+    price_table: prices.PriceTable = field(default_factory=prices.PriceTable)  # PRICE_TABLE, for the dashboard
 
     @property
     def is_development(self) -> bool:
@@ -172,6 +174,7 @@ class _Reader:
             sentry_dsn=self.url("SENTRY_DSN", "", ("https", "http")),
             resend_cap_corrected=self.rate("RESEND_CAP_CORRECTED", "20/hour"),
             resend_cap_own=self.rate("RESEND_CAP_OWN", "200/hour"),
+            price_table=self.read_prices(),
         )
         self.check_required(values, rules, dev)
         if self.problems:
@@ -271,6 +274,15 @@ class _Reader:
             self.problems.append(f"DEFAULT_COUNTRY={value!r} must be a two-letter country code such as EC, BR, CL, MX")
             return "EC"
         return value
+
+    def read_prices(self) -> prices.PriceTable:
+        """PRICE_TABLE, or no prices (the dashboard then shows cost in messages and segments only)."""
+        path = self.text("PRICE_TABLE")
+        try:
+            return prices.load(path, channels.names()) if path else prices.PriceTable()
+        except prices.PriceTableError as exc:
+            self.problems.append(str(exc))
+            return prices.PriceTable()
 
     def read_rules(self) -> Rules:
         """NOTIFY_RULES, or the built-in defaults."""

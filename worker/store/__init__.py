@@ -1,7 +1,7 @@
 """The notification record in Redis: events received, notifications and their states, opt-outs, counters. This
 package is the only place that builds a key (keys.py) or calls Redis on the records; the other record kinds live in
 its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends), pending.py (events
-whose job is still to be queued)."""
+whose job is still to be queued), daily.py (the dashboard's per-day counters)."""
 
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -12,7 +12,7 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.client import Pipeline
 
 from worker import connection
-from worker.store import keys, scripts, states
+from worker.store import daily, keys, scripts, states
 from worker.store.rows import as_text, decode_row, flat_pairs, now, write_fields
 
 __all__ = ["Store", "as_text", "decode_row", "digest", "limiter", "now", "touch_recent"]
@@ -32,6 +32,7 @@ class Store:
         self.redis = client
         self.ttl = retention_seconds
         self._advance = client.register_script(scripts.ADVANCE)
+        self._close = client.register_script(scripts.CLOSE)
         self._swap = client.register_script(scripts.SWAP)
         self._intake = client.register_script(scripts.INTAKE)
 
@@ -94,6 +95,7 @@ class Store:
             pipe.rpush(keys.timeline(record["delivery_id"]), f"n:{notification_id}")
             pipe.expire(keys.timeline(record["delivery_id"]), self.ttl)
             pipe.hincrby(keys.STATS, f"notifications_{record['channel']}_{record.get('state', 'pending')}", 1)
+            daily.count_created(pipe, self.ttl, record)
             pipe.execute()
         return True
 
@@ -158,8 +160,9 @@ class Store:
         to a state of states.STAMPED also records when, as `<state>_at`."""
         at = now()
         stamp = {f"{state}_at": at} if state in states.STAMPED else {}
-        args = [_RANKS, state, *flat_pairs(updated_at=at, **stamp, **fields)]
-        return bool(self._advance(keys=[keys.notification(notification_id), keys.STATS], args=args))
+        day, expiry = daily.today(self.ttl)
+        args: list[str | int] = [_RANKS, state, expiry, *flat_pairs(updated_at=at, **stamp, **fields)]
+        return bool(self._advance(keys=[keys.notification(notification_id), keys.STATS, day], args=args))
 
     def handed_over(self, notification_id: str, provider_id: str | None, latency: float | None) -> None:
         """After the provider took a message: forget its text and destination, let delivery reports find it by the
@@ -170,6 +173,7 @@ class Store:
                 pipe.set(keys.provider(provider_id), notification_id, ex=self.ttl)
             if latency is not None:
                 _observe(pipe, latency)
+                daily.observe(pipe, self.ttl, latency)
             pipe.execute()
 
     def note(self, notification_id: str, **fields: Any) -> None:
@@ -182,15 +186,11 @@ class Store:
         return as_text(value) if value else None
 
     def close(self, notification_id: str, state: str, **fields: Any) -> None:
-        """End a notification that will not be sent (skipped, suppressed, rejected, uncertain)."""
-        key = keys.notification(notification_id)
-        with self.redis.pipeline() as pipe:
-            write_fields(pipe, key, state=state, updated_at=now(), **fields)
-            pipe.delete(keys.outbox(notification_id))
-            pipe.hget(key, "channel")
-            channel = pipe.execute()[-1]
-        if channel:
-            self.redis.hincrby(keys.STATS, f"notifications_{as_text(channel)}_{state}", 1)
+        """End a notification that will not be sent (skipped, suppressed, rejected, uncertain), its counters in the
+        same step."""
+        day, expiry = daily.today(self.ttl)
+        touched = [keys.notification(notification_id), keys.outbox(notification_id), keys.STATS, day]
+        self._close(keys=touched, args=[state, expiry, *flat_pairs(updated_at=now(), **fields)])
 
     # the outbox: what to send, kept apart from the record and deleted once it is sent -------------
     def put_outbox(self, notification_id: str, payload: Mapping[str, str], **notes: Any) -> None:
