@@ -177,7 +177,9 @@ class _Reader:
             resend_cap_corrected=self.rate("RESEND_CAP_CORRECTED", "20/hour"),
             resend_cap_own=self.rate("RESEND_CAP_OWN", "200/hour"),
         )
-        sender, templates, problems = whatsapp_settings.read(self.env, rules, str(values["twilio_messaging_service_sid"]))
+        sender, templates, problems = whatsapp_settings.read(
+            self.env, rules, str(values["twilio_messaging_service_sid"])
+        )
         values.update(whatsapp_from=sender, whatsapp_templates=templates)
         self.problems += problems
         self.check_required(values, rules, dev)
