@@ -204,3 +204,44 @@ def run_due(redis_client) -> bool:
     )
     worker.work(burst=True, with_scheduler=True)
     return True
+
+
+def test_whatsapp_stop_stops_whatsapp_only_and_sends_no_sms_instead(sandbox, post_webhook, work, services, live):
+    assert sandbox.send_whatsapp_inbound(f"{live}/webhooks/twilio/inbound", NUMBER, "STOP") == 200
+    assert services.store.is_opted_out(NUMBER, "whatsapp") and not services.store.is_opted_out(NUMBER)
+    fire(sandbox, post_webhook)
+    work()
+    assert sandbox.whatsapp == [] and sandbox.sms == []
+    assert (record(services)["state"], record(services, FALLBACK_ID)) == ("suppressed", {})
+    assert sandbox.send_whatsapp_inbound(f"{live}/webhooks/twilio/inbound", NUMBER, "START") == 200
+    assert not services.store.is_opted_out(NUMBER, "whatsapp")
+
+
+def test_sms_stop_leaves_whatsapp_going(sandbox, post_webhook, work, services, live):
+    assert sandbox.send_inbound(f"{live}/webhooks/twilio/inbound", NUMBER, "STOP") == 200
+    assert services.store.is_opted_out(NUMBER) and not services.store.is_opted_out(NUMBER, "whatsapp")
+    fire(sandbox, post_webhook)
+    work()
+    assert len(sandbox.whatsapp) == 1 and sandbox.sms == []
+
+
+def test_a_resend_can_choose_whatsapp(sandbox, work, services, live):
+    sandbox.add_delivery("t-1", status="going_to_dropoff", email=None)
+    body = {"channels": ["whatsapp"], "reason": "asked on the phone"}
+    answer = requests.post(f"{live}/api/deliveries/t-1/resend", json=body, headers=AUTH, timeout=5)
+    assert answer.status_code == 202
+    (queued,) = answer.json()["notifications"]
+    assert (queued["channel"], queued["template"]) == ("whatsapp", "es/going_to_dropoff/whatsapp")
+    work()
+    assert len(sandbox.whatsapp) == 1 and sandbox.sms == []
+    assert record(services, queued["notification_id"])["billed"] == "messages"
+
+
+def test_read_is_a_state_metrics_and_the_console_show(sandbox, post_webhook, work, services, live, client, sign_in):
+    fire(sandbox, post_webhook)
+    work()
+    assert sandbox.send_status(sandbox.whatsapp[0]["sid"], "read") == 204
+    metrics = requests.get(f"{live}/metrics", timeout=5).text
+    assert 'notifier_notifications_total{channel="whatsapp",state="read"} 1.0' in metrics
+    page = sign_in(client).get("/console/deliveries/t-1").text
+    assert "<strong>WhatsApp</strong>" in page and '<span class="badge good">read</span>' in page
