@@ -102,6 +102,7 @@ def test_unreachable_at_send_goes_by_sms_once(sandbox, post_webhook, work, servi
     first, instead = record(services), record(services, FALLBACK_ID)
     assert (first["state"], first["error_code"], first["replaced_by"]) == ("rejected", "63003", FALLBACK_ID)
     assert (instead["channel"], instead["fallback_for"], instead["state"]) == ("sms", WA_ID, "queued")
+    assert (instead["billed"], instead["segments"], instead["kind"]) == ("segments", "1", "automatic")
     answer = requests.get(f"{live}/api/deliveries/t-1", headers=AUTH, timeout=5).json()
     by_id = {n["id"]: n for n in answer["notifications"]}
     assert by_id[FALLBACK_ID]["fallback_for"] == WA_ID and by_id[WA_ID]["fallback_for"] is None

@@ -28,8 +28,9 @@ from worker.store import spares, states
 
 log = logging.getLogger(__name__)
 
-# The first notification's fields its fallback keeps (the rest is the fallback's own).
-INHERITED = ("delivery_id", "event_id", "status", "locale", "kind", "actor", "resend_reason", "corrected")
+# The first notification's fields its fallback keeps (the rest is the fallback's own). Not the event: the webhook →
+# send latency in /metrics measures our pipeline, not the time WhatsApp was given to deliver.
+INHERITED = ("delivery_id", "status", "locale", "kind", "actor", "resend_reason", "corrected")
 
 
 def fallback_id(notification_id: str) -> str:
