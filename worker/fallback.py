@@ -70,12 +70,12 @@ def fall_back(services: Services, notification_id: str) -> bool:
     if rule is None:
         return False
     fid = fallback_id(notification_id)
-    fields = {name: record[name] for name in INHERITED if record.get(name)}
+    fields = {name: record[name] for name in INHERITED if record.get(name)} | {"fallback_for": notification_id}
     kept = spares.get(services.redis, fid)
-    if kept is None:  # used already, or there was no destination for it
-        outgoing.record(services, outgoing.Message(fid, channel(rule.channel), None, fields), "skipped", "no_fallback")
+    if kept is None:  # used already (the record exists: nothing changes), or the number cannot take the fallback
+        outgoing.record(services, outgoing.Message(fid, channel(rule.channel), None, fields), "skipped", "no_phone")
         return False
-    message = outgoing.Message(fid, channel(rule.channel), kept[0], {**fields, "fallback_for": notification_id})
+    message = outgoing.Message(fid, channel(rule.channel), kept[0], fields)
     if not outgoing.record(services, message) and services.store.notification(fid).get("state") != "pending":
         spares.drop(services.redis, fid)
         return False
