@@ -86,6 +86,8 @@ def test_the_web_process_writes_only_json_lines_and_access_lines_carry_the_reque
 
 
 def _answers(url: str) -> bool:
+    """Whether the server answers yet: the master accepts connections before its worker has loaded the app, so a
+    poll in that second may time out rather than be refused; both mean "not yet"."""
     try:
         return requests.get(url, timeout=1).status_code == 200
     except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still booting on a busy machine

@@ -52,14 +52,14 @@ class Sms(Channel):
         destination: str,
         settings: "Settings",
     ) -> Outgoing:
-        """The text folded to GSM-7 where the locale's setting says so; its encoding and segments as notes."""
+        """The text folded to GSM-7 where the locale's setting says so; its encoding and segments as notes (SMS is
+        billed per segment)."""
         text = renderer.sms(status, locale, context)
         folding = {code: code in settings.sms_fold_locales for code in LOCALES}
         body = sms_text.fold_for_locale(text, locale, folding)
         cost = sms_text.cost(body)
-        return Outgoing(
-            {"to": destination, "body": body}, {"sms_encoding": cost.encoding, "sms_segments": cost.segments}
-        )
+        notes = {"billed": "segments", "sms_encoding": cost.encoding, "sms_segments": cost.segments}
+        return Outgoing({"to": destination, "body": body}, notes)
 
     def suppressed(self, store: "Store", destination: str) -> bool:
         """The number replied STOP."""
@@ -68,7 +68,7 @@ class Sms(Channel):
     def send(self, notification_id: str, payload: Mapping[str, str], services: "Services") -> Sent:
         if services.sms is None:
             raise PermanentError("SMS is not configured: set TWILIO_* settings")
-        sent = services.sms.send(payload["to"], payload["body"], status_callback=_status_callback(services))
+        sent = services.sms.send(payload["to"], payload["body"], status_callback=status_callback(services))
         return Sent(sent.sid, sent.status, sent.segments)
 
     def settle(
@@ -82,10 +82,10 @@ class Sms(Channel):
         found = services.sms.find_sent(
             payload["to"], payload["body"], since, taken=lambda sid: bool(store.by_provider_id(sid))
         )
-        return Sent(found.sid, found.status) if found is not None else None
+        return Sent(found.sid, found.status, error_code=found.error_code) if found is not None else None
 
 
-def _status_callback(services: "Services") -> str | None:
+def status_callback(services: "Services") -> str | None:
     """Where Twilio reports delivery, when the public address is known."""
     base = services.settings.public_base_url
     return f"{base}/webhooks/twilio/status" if base else None

@@ -45,6 +45,7 @@ class SentSms:
     sid: str
     status: str
     segments: int | None
+    error_code: int | None = None  # of a message found failed (WhatsApp's 63003, say)
 
 
 class TwilioSms:
@@ -73,12 +74,22 @@ class TwilioSms:
         options: dict[str, Any] = dict(self.sender)
         if self.shorten_urls:
             options["shorten_urls"] = True
+        return self.create({"to": to, "body": body, **options}, status_callback)
+
+    def create(
+        self,
+        params: dict[str, Any],
+        status_callback: str | None = None,
+        sort: Callable[[TwilioRestException], Exception] | None = None,
+    ) -> SentSms:
+        """Create one message with `params` (the SDK's names); Twilio's refusals sorted by `sort` (for a channel's
+        own codes), else by `classify`."""
         if status_callback:
-            options["status_callback"] = status_callback
+            params = {**params, "status_callback": status_callback}
         try:
-            message = self.client.messages.create(to=to, body=body, **options)
+            message = self.client.messages.create(**params)
         except TwilioRestException as exc:
-            raise classify(exc) from None
+            raise (sort or classify)(exc) from None
         except requests.RequestException as exc:
             raise classify_network(exc) from None
         except TwilioException as exc:
@@ -105,7 +116,8 @@ class TwilioSms:
                 if created is not None and created < since:
                     continue
                 if matches(message.body, body) and not taken(str(message.sid)):
-                    return SentSms(sid=str(message.sid), status=str(message.status), segments=None)
+                    code = int(message.error_code) if message.error_code else None
+                    return SentSms(sid=str(message.sid), status=str(message.status), segments=None, error_code=code)
         except TwilioRestException as exc:
             raise classify(exc) from None
         except TwilioException as exc:
