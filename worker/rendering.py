@@ -33,6 +33,7 @@ class Renderer:
     """Renders `<locale>/<status>/<part>`; a missing variable is an error, never a blank in a message."""
 
     def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self.templates_dir = templates_dir  # WhatsApp's approved texts live here too, read without Jinja
         self.env = SandboxedEnvironment(
             loader=FileSystemLoader(str(templates_dir)),
             undefined=StrictUndefined,

@@ -5,7 +5,6 @@ import json
 
 import pytest
 
-from tests.conftest import STAFF_PASSWORD
 from tests.e2e.test_console_browser import ARTIFACTS, CHROMIUM, page, pytestmark, sync_api  # noqa: F401 - fixture
 from tests.test_sandbox import close, make_client, make_email, smtp_send
 
@@ -18,21 +17,12 @@ def sent(sandbox):
     """One WhatsApp message read by its recipient, one to a number not on WhatsApp, and an email."""
     twilio = make_client(sandbox)
     variables = json.dumps({"1": "Ana", "2": "Tienda Sol", "3": "https://track.sandbox.test/t/abc"})
+    template = {"from_": "whatsapp:+15005550006", "content_sid": GOING_ES, "content_variables": variables}
     try:
-        read = twilio.messages.create(
-            to="whatsapp:+593998976565", from_="whatsapp:+15005550006", content_sid=GOING_ES, content_variables=variables
-        )
+        read = twilio.messages.create(to="whatsapp:+593998976565", **template)
         sandbox.twilio.update_status(read.sid, "read")
-        sandbox.twilio.update_status(
-            twilio.messages.create(
-                to="whatsapp:+593991112233",
-                from_="whatsapp:+15005550006",
-                content_sid=GOING_ES,
-                content_variables=variables,
-            ).sid,
-            "failed",
-            63003,
-        )
+        unreachable = twilio.messages.create(to="whatsapp:+593991112233", **template)
+        sandbox.twilio.update_status(unreachable.sid, "failed", 63003)
     finally:
         close(twilio)
     smtp_send(sandbox, make_email())
