@@ -85,7 +85,7 @@ def test_twilio_is_not_required_when_no_rule_sends_sms(tmp_path):
     ("text", "words"),
     [
         ('[teleported]\nchannels = ["sms"]\n', "[teleported] is not a Shippify status"),
-        ('[completed]\nchannels = ["fax"]\n', '[completed] needs channels = a list of "sms" and/or "email"'),
+        ('[completed]\nchannels = ["fax"]\n', '[completed] needs channels = a list of "sms", "email" or "whatsapp"'),
         ("[completed\n", "cannot read"),
         (
             '[completed]\nchannels = ["email"]\nquiet_hours = "late"\n',

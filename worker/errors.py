@@ -30,5 +30,9 @@ class RecipientRejected(PermanentError):
         self.opted_out = opted_out
 
 
+class Unreachable(RecipientRejected):
+    """This channel cannot reach the recipient (not on WhatsApp, say), though another channel may."""
+
+
 class AmbiguousSend(NotifierError):
     """The provider may have accepted the message although we got no answer: resending could duplicate it."""

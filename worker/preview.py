@@ -145,6 +145,6 @@ def preview(
     for status in statuses or template_statuses(renderer):
         for locale in locales:
             for channel in channels.names():
-                if not renderer.missing(status, locale, channel):
+                if channels.channel(channel).previewed and not renderer.missing(status, locale, channel):
                     rows.append(render(renderer, status, locale, channel, fold_locales, link))
     return rows

@@ -13,6 +13,10 @@ from worker import channels
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
+# Every name a template may use: the keys of worker.events.template_context (time_zone is for scheduling only).
+CONTEXT_NAMES = ("first_name", "recipient_name", "merchant", "reference", "reason", "tracking_url", "delivery_id")
+
+
 @dataclass(frozen=True)
 class Email:
     """The three rendered parts of an email."""
@@ -33,7 +37,7 @@ class Renderer:
     """Renders `<locale>/<status>/<part>`; a missing variable is an error, never a blank in a message."""
 
     def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
-        self.templates_dir = templates_dir  # WhatsApp's approved texts live here too, read without Jinja
+        self.templates_dir = templates_dir  # WhatsApp's approved texts are read as they are, not through Jinja
         self.env = SandboxedEnvironment(
             loader=FileSystemLoader(str(templates_dir)),
             undefined=StrictUndefined,

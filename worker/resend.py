@@ -24,11 +24,11 @@ CAP = "5/hour"  # resends per delivery: enough to fix a typo, too few to spam a 
 MAX_REASON_LENGTH = 500
 OPTED_OUT_DETAIL = "the recipient replied STOP: no SMS reaches them until they reply START (email still works)"
 # Field problems, as constants so that the console can show them translated.
-CHOOSE_CHANNELS = "choose sms and/or email"
+CHOOSE_CHANNELS = "choose sms, email and/or whatsapp"
 NOT_CONFIGURED = "this channel is not configured on this service"
 PHONE_INVALID = "enter a mobile number in international form, such as +593 99 123 4567"
 EMAIL_INVALID = "enter an email address such as name@example.com"
-PHONE_WITHOUT_SMS = "a corrected phone is only used when sms is among the channels"
+PHONE_WITHOUT_SMS = "a corrected phone is only used when sms or whatsapp is among the channels"
 EMAIL_WITHOUT_EMAIL = "a corrected email is only used when email is among the channels"
 REASON_TOO_LONG = f"keep the reason under {MAX_REASON_LENGTH} characters"
 NO_PHONE = "the delivery has no usable phone number: enter a corrected one"
@@ -117,8 +117,9 @@ def validate(request: ResendRequest, services: Services) -> dict[str, str]:
         problems["channels"] = NOT_CONFIGURED
     overrides = _corrections(request, services, problems)
     for name in overrides:
-        if request.channels and name not in request.channels:
-            problems[channel(name).field] = WITHOUT_CHANNEL[channel(name).field]
+        field_name = channel(name).field
+        if request.channels and all(channel(c).field != field_name for c in request.channels):
+            problems[field_name] = WITHOUT_CHANNEL[field_name]
     if len(request.reason) > MAX_REASON_LENGTH:
         problems["reason"] = REASON_TOO_LONG
     if problems:
@@ -144,15 +145,22 @@ def _corrections(request: ResendRequest, services: Services, problems: dict[str,
 
 
 def _channels(request: ResendRequest, delivery: dict[str, Any], services: Services) -> tuple[str, ...]:
-    """As asked; else the channels of the corrected destinations; else the rule's for the status sent."""
+    """As asked; else one channel per corrected destination (a phone goes by SMS or WhatsApp, never both: the one
+    the rule uses, else the first configured); else the rule's for the status sent."""
     if request.channels:
         return tuple(c for c in CHANNELS if c in request.channels)
-    corrected = tuple(c for c in CHANNELS if getattr(request, channel(c).field, "").strip())
-    if corrected:
-        return corrected
+    wanted = default_channels(services, statuses.normalise(delivery.get("_status")))
+    typed = {channel(c).field for c in CHANNELS if getattr(request, channel(c).field, "").strip()}
+    if not typed:
+        return wanted
+    picked = [next((c for c in (*wanted, *CHANNELS) if channel(c).field == f), "") for f in typed]
+    return tuple(c for c in CHANNELS if c in picked)
+
+
+def default_channels(services: Services, status: str | None = None) -> tuple[str, ...]:
+    """The configured channels of the rule for `status` (else for the main "on the way" status, else all)."""
     rules = services.settings.rules
-    current = statuses.normalise(delivery.get("_status"))
-    wanted = rules.channels_for(current) or rules.channels_for(MAIN_STATUS) or CHANNELS
+    wanted = rules.channels_for(status) or rules.channels_for(MAIN_STATUS) or CHANNELS
     return tuple(c for c in wanted if channel(c).configured(services))
 
 

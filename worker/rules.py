@@ -60,19 +60,38 @@ class QuietHours:
 
 
 @dataclass(frozen=True)
+class Fallback:
+    """Where a message goes instead when its channel cannot reach the recipient, and how long to wait for a
+    delivered or read report before deciding it did not (None: only a failure report decides)."""
+
+    channel: str
+    after_seconds: float | None = None
+
+
+@dataclass(frozen=True)
 class Rules:
-    """A status → channels table, and the quiet hours of the rules that have them."""
+    """A status → channels table, the quiet hours and the fallbacks of the rules that have them."""
 
     table: Mapping[str, tuple[str, ...]]
     quiet: Mapping[str, QuietHours] = field(default_factory=dict)
+    fallbacks: Mapping[str, Mapping[str, Fallback]] = field(default_factory=dict)  # status → channel → fallback
 
     def channels_for(self, status: str | None) -> tuple[str, ...]:
         """Channels to notify on for `status`; empty when the status has no rule."""
         return self.table.get(status or "", ())
 
     def uses(self, channel: str) -> bool:
-        """Whether any rule sends on `channel` (its provider settings are then required)."""
-        return any(channel in channels for channels in self.table.values())
+        """Whether any rule sends on `channel`, first or as a fallback (its provider settings are then required)."""
+        instead = (f.channel for by_channel in self.fallbacks.values() for f in by_channel.values())
+        return any(channel in channels for channels in self.table.values()) or channel in instead
+
+    def statuses_using(self, channel: str) -> tuple[str, ...]:
+        """The statuses whose rule sends on `channel` first (its templates must exist for them)."""
+        return tuple(status for status, channels in self.table.items() if channel in channels)
+
+    def fallback_for(self, status: str, channel: str) -> Fallback | None:
+        """The status rule's fallback for messages on `channel`, if it has one."""
+        return self.fallbacks.get(status, {}).get(channel)
 
 
 def load(path: str | None) -> Rules:
@@ -83,7 +102,8 @@ def load(path: str | None) -> Rules:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(f"NOTIFY_RULES: cannot read {path}: {exc}") from None
-    return Rules(parse(data, path), parse_quiet(data, path))
+    table = parse(data, path)
+    return Rules(table, parse_quiet(data, path), parse_fallbacks(data, table, path))
 
 
 def parse_quiet(data: Mapping[str, object], source: str = "rules") -> dict[str, QuietHours]:
@@ -110,9 +130,90 @@ def parse(data: Mapping[str, object], source: str = "rules") -> dict[str, tuple[
             continue
         channels = rule.get("channels") if isinstance(rule, dict) else None
         if not isinstance(channels, list) or any(c not in CHANNELS for c in channels):
-            problems.append(f'[{status}] needs channels = a list of "sms" and/or "email"')
+            problems.append(f"[{status}] needs channels = a list of {_choices()}")
             continue
         table[status] = tuple(dict.fromkeys(channels))
     if problems:
         raise RulesError(f"NOTIFY_RULES ({source}): " + "; ".join(problems))
     return table
+
+
+def _choices() -> str:
+    """The channel names as a rules file writes them: "sms", "email" or "whatsapp"."""
+    quoted = [f'"{name}"' for name in CHANNELS]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+DURATION = re.compile(r"^(\d+)\s*(s|m|h)$")
+SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+def parse_duration(text: str) -> float:
+    """ "10m", "2h" or "30s" in seconds (ValueError otherwise, or when zero)."""
+    found = DURATION.match(text.strip())
+    if not found or int(found.group(1)) == 0:
+        raise ValueError(text)
+    return float(int(found.group(1)) * SECONDS[found.group(2)])
+
+
+def parse_fallbacks(
+    data: Mapping[str, object], table: Mapping[str, tuple[str, ...]], source: str = "rules"
+) -> dict[str, dict[str, Fallback]]:
+    """The optional `fallback = { whatsapp = "sms" }` and `fallback_after = "10m"` of each rule."""
+    found: dict[str, dict[str, Fallback]] = {}
+    problems: list[str] = []
+    for status, rule in data.items():
+        if not isinstance(rule, dict) or status not in table:
+            continue
+        fallback = _fallback(status, rule, table[status], problems)
+        if fallback:
+            found[status] = fallback
+    if problems:
+        raise RulesError(f"NOTIFY_RULES ({source}): " + "; ".join(problems))
+    return found
+
+
+def _fallback(status: str, rule: Mapping[str, object], sends: tuple[str, ...], problems: list[str]) -> dict:
+    """One rule's fallbacks, or its problems added to `problems`."""
+    raw, after_raw = rule.get("fallback"), rule.get("fallback_after")
+    if raw is None:
+        if after_raw is not None:
+            problems.append(f'[{status}] fallback_after needs fallback = {{ whatsapp = "sms" }}')
+        return {}
+    after = _after(status, after_raw, problems)
+    if not isinstance(raw, dict) or not raw:
+        problems.append(f'[{status}] fallback must be a table such as {{ whatsapp = "sms" }}')
+        return {}
+    found = {}
+    for first, instead in raw.items():
+        problem = _fallback_problem(first, instead, sends)
+        if problem:
+            problems.append(f"[{status}] fallback: {problem}")
+        else:
+            found[first] = Fallback(str(instead), after)
+    return found
+
+
+def _fallback_problem(first: str, instead: object, sends: tuple[str, ...]) -> str | None:
+    """Why `first = instead` cannot be a fallback of a rule sending on `sends` (None when it can)."""
+    if first not in sends:
+        return f"{first!r} is not among the rule's channels ({', '.join(sends)})"
+    if not channels.channel(first).falls_back:
+        able = ", ".join(name for name in CHANNELS if channels.channel(name).falls_back)
+        return f"{first} cannot tell when it did not reach the recipient; only {able} may fall back"
+    if instead not in CHANNELS or instead == first:
+        return f"{first} = {instead!r} must name another channel: {_choices()}"
+    if instead in sends:
+        return f"{instead} is already among the rule's channels: remove it there, or the recipient gets both"
+    return None
+
+
+def _after(status: str, raw: object, problems: list[str]) -> float | None:
+    """fallback_after in seconds (None when not given)."""
+    if raw is None:
+        return None
+    try:
+        return parse_duration(str(raw))
+    except ValueError:
+        problems.append(f'[{status}] fallback_after must be a duration such as "10m", "1h" or "30s" (got {raw!r})')
+        return None

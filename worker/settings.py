@@ -9,8 +9,10 @@ import phonenumbers
 from limits import parse
 
 from worker import rules as rules_module
+from worker import whatsapp_settings
 from worker.locales import FOLD_BY_DEFAULT, LOCALES
 from worker.rules import Rules, RulesError
+from worker.whatsapp_templates import WhatsAppTemplate
 
 DEVELOPMENT_ENVS = ("development", "test")
 DEV_SECRET_KEY = "development-only-secret-key"  # noqa: S105 - refused outside development
@@ -44,6 +46,8 @@ class Settings:
     twilio_messaging_service_sid: str = ""
     twilio_shorten_urls: bool = False
     twilio_api_url: str = TWILIO_API_URL
+    whatsapp_from: str = ""  # whatsapp:+E.164, or empty to send through TWILIO_MESSAGING_SERVICE_SID
+    whatsapp_templates: Mapping[tuple[str, str], WhatsAppTemplate] = field(default_factory=dict)  # (status, locale)
     smtp_url: str = field(default="", repr=False)
     mail_from: str = ""
     public_base_url: str = ""
@@ -126,7 +130,7 @@ class _Reader:
             "SHIPPIFY_APP_SECRET": " (Shippify dashboard → company settings → APP SECRET)",
             "WEBHOOK_TOKENS": " (a random secret: python -c 'import secrets; print(secrets.token_urlsafe(32))')",
             "SECRET_KEY": " (a long random secret for console sessions)",
-            "TWILIO_ACCOUNT_SID": " (Twilio console → Account info), or remove sms from NOTIFY_RULES",
+            "TWILIO_ACCOUNT_SID": " (Twilio console → Account info), or remove sms and whatsapp from NOTIFY_RULES",
             "TWILIO_AUTH_TOKEN": " (Twilio console → Account info)",
             "SMTP_URL": " (smtp://user:password@host:587 of your mail relay), or remove email from NOTIFY_RULES",
             "MAIL_FROM": ' (e.g. "Acme Deliveries <tracking@acme.example>")',
@@ -173,6 +177,11 @@ class _Reader:
             resend_cap_corrected=self.rate("RESEND_CAP_CORRECTED", "20/hour"),
             resend_cap_own=self.rate("RESEND_CAP_OWN", "200/hour"),
         )
+        sender, templates, problems = whatsapp_settings.read(
+            self.env, rules, str(values["twilio_messaging_service_sid"])
+        )
+        values.update(whatsapp_from=sender, whatsapp_templates=templates)
+        self.problems += problems
         self.check_required(values, rules, dev)
         if self.problems:
             raise SettingsError(self.problems)
@@ -186,10 +195,10 @@ class _Reader:
             SHIPPIFY_APP_SECRET=v["shippify_app_secret"],
             SECRET_KEY=v["secret_key"],
         )
-        if rules.uses("sms"):
+        if rules.uses("sms") or rules.uses("whatsapp"):
             self.require(TWILIO_ACCOUNT_SID=v["twilio_account_sid"], TWILIO_AUTH_TOKEN=v["twilio_auth_token"])
-            if not (v["twilio_from"] or v["twilio_messaging_service_sid"]):
-                self.problems.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required (the SMS sender)")
+        if rules.uses("sms") and not (v["twilio_from"] or v["twilio_messaging_service_sid"]):
+            self.problems.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required (the SMS sender)")
         if v["twilio_shorten_urls"] and not v["twilio_messaging_service_sid"]:
             self.problems.append(
                 "TWILIO_SHORTEN_URLS=true needs TWILIO_MESSAGING_SERVICE_SID: Twilio shortens links only in messages"

@@ -73,12 +73,22 @@ class TwilioSms:
         options: dict[str, Any] = dict(self.sender)
         if self.shorten_urls:
             options["shorten_urls"] = True
+        return self.create({"to": to, "body": body, **options}, status_callback)
+
+    def create(
+        self,
+        params: dict[str, Any],
+        status_callback: str | None = None,
+        sort: Callable[[TwilioRestException], Exception] | None = None,
+    ) -> SentSms:
+        """Create one message with `params` (the SDK's names); Twilio's refusals sorted by `sort` (for a channel's
+        own codes), else by `classify`."""
         if status_callback:
-            options["status_callback"] = status_callback
+            params = {**params, "status_callback": status_callback}
         try:
-            message = self.client.messages.create(to=to, body=body, **options)
+            message = self.client.messages.create(**params)
         except TwilioRestException as exc:
-            raise classify(exc) from None
+            raise (sort or classify)(exc) from None
         except requests.RequestException as exc:
             raise classify_network(exc) from None
         except TwilioException as exc:

@@ -26,7 +26,7 @@ REASONS = {
     "opted_out": _l("the recipient replied STOP"),
 }
 
-CHANNELS = {"sms": _l("SMS"), "email": _l("Email")}
+CHANNELS = {"sms": _l("SMS"), "email": _l("Email"), "whatsapp": _l("WhatsApp")}
 
 PROBLEMS = {
     resend.CHOOSE_CHANNELS: _l("Choose SMS and/or email."),

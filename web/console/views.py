@@ -12,7 +12,7 @@ from web.console import labels
 from web.console.base import bp, services
 from web.console.forms import FindForm, ResendForm
 from web.console.timeline import moment, recent_activity, timeline
-from worker import channels, phones, resend
+from worker import phones, resend
 from worker.errors import NotifierError, UnknownDelivery
 from worker.events import recipient_of
 
@@ -59,7 +59,7 @@ def find() -> ResponseReturnValue:
 @bp.get("/deliveries/<delivery_id>")
 def delivery(delivery_id: str) -> ResponseReturnValue:
     """Timeline, current tracking link and the resend form."""
-    return _delivery_page(delivery_id, ResendForm(channels=list(channels.names())))
+    return _delivery_page(delivery_id, ResendForm(channels=list(resend.default_channels(services()))))
 
 
 @bp.post("/deliveries/<delivery_id>/resend")

@@ -5,9 +5,10 @@ the outgoing path, the send job and resend reach each channel through `channel(n
 from worker.channels.base import Channel
 from worker.channels.email import Email
 from worker.channels.sms import Sms
+from worker.channels.whatsapp import WhatsApp
 
 # In display order (the console, the CLI, previews).
-CHANNELS: dict[str, Channel] = {"sms": Sms(), "email": Email()}
+CHANNELS: dict[str, Channel] = {"sms": Sms(), "email": Email(), "whatsapp": WhatsApp()}
 
 
 def names() -> tuple[str, ...]:

@@ -8,6 +8,10 @@ package reaches it through `channels.channel(name)` and the methods below, never
   field                     the resend request's field for a destination typed by staff ("phone", "email")
   reports_by_provider_id    whether delivery reports find a notification by the provider's message id
   billed_in_segments        whether its messages cost segments (previews show their cost against a budget)
+  falls_back                whether it can tell that it did not reach a recipient, so a rule may name a fallback
+  opt_out_scope             the opt-out list its STOP replies go to ("" for SMS's, kept since before WhatsApp)
+  previewed                 whether `messages preview` and the console's Messages page show it
+  inbound_prefix            how the provider writes its senders in replies ("whatsapp:" for WhatsApp, "" for SMS)
   address(delivery, settings) -> Address(destination | None, reason | None)
                             find and normalise the destination in a Shippify delivery, or say why there is none
   correct(raw, settings) -> destination | None      a destination typed by staff, normalised, or None if unusable
@@ -21,6 +25,7 @@ package reaches it through `channels.channel(name)` and the methods below, never
                             RecipientRejected, PermanentError), which the clients map from the provider's failures
   settle(notification_id, record, payload, services) -> Sent | None
                             an earlier attempt's outcome is unknown: find the message at the provider, or None
+  refused(code) -> bool     a failure with this provider code is the recipient's refusal (no fallback)
 """
 
 from abc import ABC, abstractmethod
@@ -74,6 +79,10 @@ class Channel(ABC):
     field: str
     reports_by_provider_id = False
     billed_in_segments = False
+    falls_back = False
+    opt_out_scope = ""
+    previewed = True
+    inbound_prefix = ""
 
     @abstractmethod
     def address(self, delivery: Mapping[str, Any], settings: "Settings") -> Address: ...
@@ -110,3 +119,7 @@ class Channel(ABC):
     ) -> Sent | None:
         """No way to look a message up at the provider: the send path decides what a retry does."""
         return None
+
+    def refused(self, code: str | None) -> bool:
+        """Whether a failure report with this provider code means the recipient refused the channel."""
+        return False

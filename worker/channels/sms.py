@@ -68,7 +68,7 @@ class Sms(Channel):
     def send(self, notification_id: str, payload: Mapping[str, str], services: "Services") -> Sent:
         if services.sms is None:
             raise PermanentError("SMS is not configured: set TWILIO_* settings")
-        sent = services.sms.send(payload["to"], payload["body"], status_callback=_status_callback(services))
+        sent = services.sms.send(payload["to"], payload["body"], status_callback=status_callback(services))
         return Sent(sent.sid, sent.status, sent.segments)
 
     def settle(
@@ -85,7 +85,7 @@ class Sms(Channel):
         return Sent(found.sid, found.status) if found is not None else None
 
 
-def _status_callback(services: "Services") -> str | None:
+def status_callback(services: "Services") -> str | None:
     """Where Twilio reports delivery, when the public address is known."""
     base = services.settings.public_base_url
     return f"{base}/webhooks/twilio/status" if base else None

@@ -224,18 +224,18 @@ class Store:
         return decode_row(payload), float(received_at) if event_id and received_at else None
 
     # opt-outs ---------------------------------------------------------------------------------
-    def opt_out(self, e164: str, message_sid: str = "") -> None:
-        """Remember that this number replied STOP: no SMS until it replies START. With the reply's `message_sid`,
-        the reply is marked as handled in the same step (see `handled`)."""
+    def opt_out(self, e164: str, message_sid: str = "", scope: str = "") -> None:
+        """Remember that this number replied STOP on a channel (`scope`: Channel.opt_out_scope): nothing more on it
+        until it replies START. With the reply's `message_sid`, the reply is marked as handled in the same step."""
         with self.redis.pipeline() as pipe:
-            pipe.set(keys.optout(e164), str(now()))
+            pipe.set(keys.optout(e164, scope), str(now()))
             self._mark_handled(pipe, message_sid)
             pipe.execute()
 
-    def opt_in(self, e164: str, message_sid: str = "") -> None:
-        """The number replied START: SMS may go to it again (the reply marked as handled in the same step)."""
+    def opt_in(self, e164: str, message_sid: str = "", scope: str = "") -> None:
+        """The number replied START on that channel: messages may go to it again (the reply marked as handled)."""
         with self.redis.pipeline() as pipe:
-            pipe.delete(keys.optout(e164))
+            pipe.delete(keys.optout(e164, scope))
             self._mark_handled(pipe, message_sid)
             pipe.execute()
 
@@ -249,9 +249,9 @@ class Store:
         if message_sid:
             pipe.set(keys.inbound(message_sid), "1", ex=self.ttl)
 
-    def is_opted_out(self, e164: str) -> bool:
-        """Whether SMS to this number must be suppressed."""
-        return bool(self.redis.exists(keys.optout(e164)))
+    def is_opted_out(self, e164: str, scope: str = "") -> bool:
+        """Whether messages to this number on that channel must be suppressed."""
+        return bool(self.redis.exists(keys.optout(e164, scope)))
 
     def latency(self) -> tuple[list[tuple[str, int]], float]:
         """Cumulative (upper bound, count) pairs ending with +Inf, and the sum of durations."""

@@ -6,7 +6,10 @@ worker/store (no other module builds a key).
   ntf:notif:{notification_id}          hash   one message on one channel: state, masked destination, provider id
   ntf:outbox:{notification_id}         hash   the rendered message and real destination, deleted once sent
   ntf:provider:{sid}                   string Twilio's message sid → notification id, for delivery reports
-  ntf:optout:{sha256(e164)}            string numbers that replied STOP (kept until START)
+  ntf:optout:{sha256(e164)}            string numbers that replied STOP by SMS (kept until START)
+  ntf:optout:{scope}:{sha256(e164)}    string numbers that replied STOP on another channel (scope "whatsapp")
+  ntf:spare:{notification_id}          hash   a fallback's destination and template context, kept until the first
+                                              channel reached the recipient or the fallback went
   ntf:inbound:{MessageSid}             string an inbound Twilio message already acted on (a replay changes nothing)
   ntf:stats, ntf:latency               hash   counters and the latency histogram behind /metrics
   ntf:recent                           list   the 100 deliveries with the latest activity, newest first
@@ -55,8 +58,13 @@ def provider(provider_id: str) -> str:
     return f"{PREFIX}:provider:{provider_id}"
 
 
-def optout(e164: str) -> str:
-    return f"{PREFIX}:optout:{digest(e164, size=64)}"
+def optout(e164: str, scope: str = "") -> str:
+    """SMS's opt-outs keep the key they had before other channels had their own ("scope")."""
+    return f"{PREFIX}:optout:{scope + ':' if scope else ''}{digest(e164, size=64)}"
+
+
+def spare(notification_id: str) -> str:
+    return f"{PREFIX}:spare:{notification_id}"
 
 
 def inbound(message_sid: str) -> str:
