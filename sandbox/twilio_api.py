@@ -182,7 +182,8 @@ def twilio_blueprint(
 
     def play_fault(fault: Fault, form: dict[str, str]) -> Answer:
         """Act out a queued fault; with accept=True the message is taken before the delay."""
-        taken = store.accept(form) if fault.accept else None
+        rendered = rendered_body(form, whatsapp) if whatsapp is not None and is_whatsapp(form) else None
+        taken = store.accept(form, body=rendered) if fault.accept else None
         if taken is not None:
             on_accept(taken)
         conditions.sleep(fault.hang)

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.request_validator import RequestValidator
 
 from web.errors import error
-from worker import phones
+from worker import channels, fallback, phones
 from worker.services import Services
 
 bp = Blueprint("twilio", __name__)
@@ -48,12 +48,14 @@ def status() -> Response:
         if code == OPTED_OUT_CODE and request.form.get("To"):
             _opt_out(services, request.form["To"])
         log.info("delivery report", extra={"notification_id": nid, "state": new_state})
+        fallback.after_report(services, nid, services.store.notification(nid))
     return Response(status=204)
 
 
 @bp.post("/webhooks/twilio/inbound")
 def inbound() -> Response:
-    """STOP-family words (or Twilio's OptOutType) stop SMS to that number; START lets them go again."""
+    """STOP-family words (or Twilio's OptOutType) stop the channel they came through (SMS, or WhatsApp for
+    From=whatsapp:+...) to that number; START lets it go again."""
     if not _signed():
         return error(403, "invalid_signature", "the X-Twilio-Signature header does not match this request")
     services: Services = current_app.extensions["notifier"]
@@ -62,19 +64,22 @@ def inbound() -> Response:
     if services.store.handled(sid):  # a replay: the STOP or START it carried was acted on once, when it came
         log.info("inbound message replayed: ignored")
         return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
-    sender = phones.normalise(request.form.get("From", ""), services.settings.default_country).e164
+    through, address = channels.replying(request.form.get("From", ""))
+    sender = phones.normalise(address, services.settings.default_country).e164
     keyword = (request.form.get("OptOutType") or request.form.get("Body", "")).strip().upper()
     if sender and keyword in STOP_WORDS:
-        _opt_out(services, sender, sid)
+        _opt_out(services, request.form.get("From", ""), sid)
     elif sender and keyword in START_WORDS:
-        services.store.opt_in(sender, sid)
-        log.info("recipient opted back in", extra={"to": phones.mask(sender)})
+        services.store.opt_in(sender, sid, scope=through.opt_out_scope)
+        log.info("recipient opted back in", extra={"to": phones.mask(sender), "channel": through.name})
     return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
 
 
-def _opt_out(services: Services, number: str, message_sid: str = "") -> None:
-    """Remember a STOP, whichever way it reached us."""
+def _opt_out(services: Services, address: str, message_sid: str = "") -> None:
+    """Remember a STOP, whichever way it reached us, for the channel it came through only (a WhatsApp STOP stops
+    WhatsApp, an SMS STOP stops SMS)."""
+    through, number = channels.replying(address)
     e164 = phones.normalise(number, services.settings.default_country).e164
     if e164:
-        services.store.opt_out(e164, message_sid)
-        log.info("recipient opted out", extra={"to": phones.mask(e164)})
+        services.store.opt_out(e164, message_sid, scope=through.opt_out_scope)
+        log.info("recipient opted out", extra={"to": phones.mask(e164), "channel": through.name})

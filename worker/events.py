@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from worker import links, outgoing, phones, statuses, store
+from worker import fallback, links, outgoing, phones, statuses, store
 from worker.channels import channel
 from worker.channels.base import recipient_of
 from worker.errors import UnknownDelivery
@@ -103,7 +103,7 @@ def _record_and_queue(
         return f"skipped ({reason})"
     assert context is not None
     release = _after_quiet_hours(message.fields["status"], context, services)
-    outgoing.queue(services, message, context, release)
+    fallback.queue(services, message, context, release)
     return f"scheduled for {release.isoformat(timespec='minutes')} (quiet hours)" if release else "queued"
 
 

@@ -1,7 +1,7 @@
 """The RQ queue, its JSON serializer and the retry policy every job is enqueued with."""
 
 import random
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import redis
 from rq import Queue, Retry
@@ -20,6 +20,7 @@ BACKOFF_FACTOR = 3
 BACKOFF_CAP = 900.0
 PROCESS_EVENT = "worker.jobs.process_event"
 SEND_NOTIFICATION = "worker.jobs.send_notification"
+CHECK_UNREACHED = "worker.jobs.check_unreached"
 
 
 def queue(client: redis.Redis) -> Queue:
@@ -70,6 +71,19 @@ def enqueue_send(
     """Queue one channel's send (at a given time, after quiet hours); unique, so a re-run cannot queue it twice."""
     options = job_options(settings, send_job_id(notification_id), f"send {channel} for delivery {delivery_id}")
     if at is not None:
-        options["job_timeout"] = options.pop("timeout")  # enqueue_at spells it the way enqueue does
-        return q.enqueue_at(at, SEND_NOTIFICATION, notification_id, unique=True, **options)
+        return _enqueue_at(q, at, SEND_NOTIFICATION, notification_id, options)
     return q.enqueue_call(SEND_NOTIFICATION, args=(notification_id,), unique=True, **options)
+
+
+def enqueue_check_unreached(q: Queue, settings: Settings, notification_id: str, channel: str, seconds: float) -> Job:
+    """Queue, `seconds` from now, the check that a message was delivered or read (the rule's fallback_after);
+    unique per notification."""
+    options = job_options(settings, f"unreached-{notification_id}", f"check the {channel} message was delivered")
+    at = datetime.now(UTC) + timedelta(seconds=seconds)
+    return _enqueue_at(q, at, CHECK_UNREACHED, notification_id, options)
+
+
+def _enqueue_at(q: Queue, at: datetime, function: str, notification_id: str, options: dict) -> Job:
+    """A unique job run by the worker's scheduler at `at`."""
+    options["job_timeout"] = options.pop("timeout")  # enqueue_at spells it the way enqueue does
+    return q.enqueue_at(at, function, notification_id, unique=True, **options)

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from worker import outgoing, resend_caps, statuses
+from worker import fallback, outgoing, resend_caps, statuses
 from worker.channels import channel
 from worker.events import template_context
 from worker.locales import resolve as resolve_locale
@@ -236,6 +236,6 @@ def _record(
         log.info("resend suppressed: recipient opted out", extra=extra)
         return Queued(nid, name, masked, "suppressed", message.template, OPTED_OUT_DETAIL)
     outgoing.record(services, message)
-    outgoing.queue(services, message, context)
+    fallback.queue(services, message, context)
     log.info("resend queued", extra=extra)
     return Queued(nid, name, masked, "pending", message.template)

@@ -3,9 +3,9 @@
 import logging
 import time
 
-from worker import statuses
+from worker import fallback, statuses
 from worker.channels import channel
-from worker.errors import AmbiguousSend, PermanentError, RecipientRejected, TransientError
+from worker.errors import AmbiguousSend, PermanentError, RecipientRejected, TransientError, Unreachable
 from worker.services import Services
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,11 @@ def _deliver(
     except RecipientRejected as exc:
         return _reject(notification_id, record, payload, exc, services)
     except PermanentError as exc:
+        if fallback.rule_for(services, record) is not None:  # a message is never lost to a configuration error
+            s.close(notification_id, "failed", error=str(exc), claimed_at="")
+            log.error("send failed, falling back: %s", exc, extra=extra)
+            fallback.fall_back(services, notification_id)
+            return "failed"
         s.release(notification_id, str(exc))
         log.error("send failed: %s", exc, extra=extra)
         raise
@@ -65,6 +70,7 @@ def _deliver(
     latency = time.time() - received_at if received_at is not None else None  # resends have no webhook
     by_id = sent.provider_id if channel(record["channel"]).reports_by_provider_id else None
     s.handed_over(notification_id, by_id, latency)
+    fallback.arm(services, notification_id, record)
     log.info("notification sent", extra={**extra, "state": sent.state})
     return sent.state
 
@@ -82,9 +88,11 @@ def _reject(
     s = services.store
     state = "suppressed" if exc.opted_out else "rejected"
     if exc.opted_out:
-        s.opt_out(payload["to"])
+        s.opt_out(payload["to"], scope=channel(record["channel"]).opt_out_scope)
     s.close(notification_id, state, error=str(exc), error_code=exc.code)
     log.info("recipient refused by provider: %s", exc, extra={"delivery_id": record["delivery_id"]})
+    if isinstance(exc, Unreachable):
+        fallback.fall_back(services, notification_id)
     return state
 
 
@@ -96,6 +104,7 @@ def _settle_interrupted(notification_id: str, record: dict[str, str], services: 
     if found is not None:
         s.advance(notification_id, found.state, provider_id=found.provider_id, error="", settled_by="lookup")
         s.handed_over(notification_id, found.provider_id, latency=None)
+        fallback.arm(services, notification_id, record)
         return found.state
     if record.get("data_started_at"):
         # The relay may have taken the email in the instant before the interruption: the resend carries the same

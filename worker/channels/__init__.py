@@ -19,3 +19,12 @@ def names() -> tuple[str, ...]:
 def channel(name: str) -> Channel:
     """The channel of that name (KeyError for one that is not registered)."""
     return CHANNELS[name]
+
+
+def replying(address: str) -> tuple[Channel, str]:
+    """The channel a reply or report came through, by how the provider writes the address ("whatsapp:+..." is
+    WhatsApp's; a plain number is SMS's), and the address without that prefix."""
+    for found in CHANNELS.values():
+        if found.inbound_prefix and address.startswith(found.inbound_prefix):
+            return found, address[len(found.inbound_prefix) :]
+    return CHANNELS["sms"], address

@@ -51,6 +51,9 @@ CLOSED = tuple(state.name for state in STATES if state.closed)
 # The states whose first moment the record keeps, as `<state>_at` (the API's delivered_at, read_at): set by the same
 # step that moves the state, so a repeated or late report never changes it.
 STAMPED = ("delivered", "read")
+# A message in one of these reached the recipient; one in FAILED did not (a delivery report said so).
+REACHED = ("delivered", "read")
+FAILED = ("failed", "undelivered")
 
 # The states GET /api/deliveries/<id> names (a contract): the record's in-flight states read as "sending", its ends
 # the contract does not name as "failed"; a provider state this table does not know came after the send: "sent".

@@ -1,0 +1,120 @@
+"""The rules' fallback (`fallback = { whatsapp = "sms" }`): when the first channel cannot reach the recipient, the
+message goes on the other channel instead, exactly once, and never when the recipient refused the first one.
+
+What triggers it: the provider refusing the recipient as unreachable when we send, a failure report (any code but
+a refusal such as WhatsApp's 63014, blocked), no delivered or read report within the rule's `fallback_after`, or a
+configuration error that stops the first message (which then fails with the reason naming the fix).
+
+The fallback is a notification of its own, created through worker/outgoing.py with an id derived from the first
+one's (so a repeated or late report, or a re-run, finds it made) and `fallback_for` naming the first one. What it
+needs, its real destination and the template context, is kept as a spare (worker/store/spares.py) from the moment
+the first message is queued until the first message reached the recipient or the fallback is queued.
+"""
+
+import contextlib
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from rq.exceptions import DuplicateJobError
+
+from worker import outgoing, queueing, store
+from worker.channels import channel
+from worker.errors import ConfigurationError
+from worker.rules import Fallback
+from worker.services import Services
+from worker.store import spares, states
+
+log = logging.getLogger(__name__)
+
+# The first notification's fields its fallback keeps (the rest is the fallback's own).
+INHERITED = ("delivery_id", "event_id", "status", "locale", "kind", "actor", "resend_reason", "corrected")
+
+
+def fallback_id(notification_id: str) -> str:
+    """The fallback's notification id: one per first notification, ever."""
+    return "f" + store.digest("fallback", notification_id, size=23)
+
+
+def rule_for(services: Services, record: Mapping[str, str]) -> Fallback | None:
+    """The fallback the rule of the record's status names for the record's channel, if any."""
+    return services.settings.rules.fallback_for(record.get("status", ""), record.get("channel", ""))
+
+
+def queue(
+    services: Services, message: outgoing.Message, context: Mapping[str, Any], release: datetime | None = None
+) -> None:
+    """outgoing.queue, keeping the spare a fallback needs; a configuration error then fails the first message with
+    its reason and sends the fallback instead of stopping the job."""
+    rule = services.settings.rules.fallback_for(message.fields["status"], message.channel.name)
+    if rule is not None and message.destination is not None:
+        destination = channel(rule.channel).correct(message.destination, services.settings)
+        if destination:
+            spares.keep(services.redis, services.store.ttl, fallback_id(message.notification_id), destination, context)
+    try:
+        outgoing.queue(services, message, context, release)
+    except ConfigurationError as exc:
+        if rule is None:
+            raise
+        services.store.close(message.notification_id, "failed", error=str(exc))
+        log.error("message failed, falling back: %s", exc, extra={"notification_id": message.notification_id})
+        fall_back(services, message.notification_id)
+
+
+def fall_back(services: Services, notification_id: str) -> bool:
+    """Create and queue the fallback of a notification, unless it exists; True when this call queued it."""
+    record = services.store.notification(notification_id)
+    rule = rule_for(services, record)
+    if rule is None:
+        return False
+    fid = fallback_id(notification_id)
+    fields = {name: record[name] for name in INHERITED if record.get(name)}
+    kept = spares.get(services.redis, fid)
+    if kept is None:  # used already, or there was no destination for it
+        outgoing.record(services, outgoing.Message(fid, channel(rule.channel), None, fields), "skipped", "no_fallback")
+        return False
+    message = outgoing.Message(fid, channel(rule.channel), kept[0], {**fields, "fallback_for": notification_id})
+    if not outgoing.record(services, message) and services.store.notification(fid).get("state") != "pending":
+        spares.drop(services.redis, fid)
+        return False
+    outgoing.queue(services, message, kept[1])
+    spares.drop(services.redis, fid)
+    services.store.note(notification_id, replaced_by=fid)
+    log.info("falling back", extra={"notification_id": notification_id, "delivery_id": record.get("delivery_id")})
+    return True
+
+
+def after_report(services: Services, notification_id: str, record: Mapping[str, str]) -> None:
+    """A delivery report moved the state: forget the spare once the message arrived or was refused; fall back
+    once a failure report says it did not arrive."""
+    state, code = record.get("state", ""), record.get("error_code") or None
+    if state in states.REACHED or channel(record.get("channel", "")).refused(code):
+        spares.drop(services.redis, fallback_id(notification_id))
+    elif state in states.FAILED and rule_for(services, record) is not None:
+        fall_back(services, notification_id)
+
+
+def arm(services: Services, notification_id: str, record: Mapping[str, str]) -> None:
+    """After the provider took the message: check for a delivered or read report after the rule's fallback_after."""
+    rule = rule_for(services, record)
+    if rule is None or rule.after_seconds is None:
+        return
+    with contextlib.suppress(DuplicateJobError):  # armed by an earlier attempt
+        queueing.enqueue_check_unreached(
+            services.queue, services.settings, notification_id, record.get("channel", ""), rule.after_seconds
+        )
+
+
+def check_unreached(notification_id: str, services: Services) -> str:
+    """fallback_after is up: fall back unless the message arrived, was refused, or never went."""
+    record = services.store.notification(notification_id)
+    if not record:
+        return "gone"
+    state = record["state"]
+    if state in states.REACHED or channel(record["channel"]).refused(record.get("error_code") or None):
+        spares.drop(services.redis, fallback_id(notification_id))
+        return state
+    if state in states.CLOSED:
+        return state
+    return "fell back" if fall_back(services, notification_id) else "already"
