@@ -104,3 +104,33 @@ def test_content_api_that_does_not_answer_is_unreachable_not_an_error():
 def test_real_twilio_means_the_real_content_api():
     assert content_api_url("https://api.twilio.com") == "https://content.twilio.com"
     assert content_api_url("http://127.0.0.1:8070/") == "http://127.0.0.1:8070"
+
+
+def test_preview_command_prints_each_whatsapp_message_billed_per_message(app):
+    result = app.test_cli_runner().invoke(
+        args=["messages", "preview", "--status", "going_to_dropoff", "--locale", "es"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "WhatsApp, billed per message (not per segment); templates from whatsapp_templates.example.toml"
+        in result.output
+    )
+    heading = f"es going_to_dropoff whatsapp {GOING.content_sid}: 200/1024 characters, 1 message\n"
+    body = "  | Hola Guadalupe-Concepción, tu pedido de Farmacias del Puerto va en camino.\n"
+    assert heading + body in result.output
+    assert "  {{1}} first_name = 'Guadalupe-Concepción'\n" in result.output
+    assert "1 WhatsApp messages, billed one each\n" in result.output
+
+
+def test_preview_command_fails_a_whatsapp_template_out_of_step_with_its_text(make_app, tmp_path):
+    example = whatsapp_preview.EXAMPLE_FILE.read_text()
+    mapping = tmp_path / "whatsapp.toml"
+    mapping.write_text(example.replace(', "3" = "tracking_url" }', " }", 1))  # [going_to_dropoff.es] loses {{3}}
+    app = make_app(WHATSAPP_TEMPLATES=str(mapping))
+    result = app.test_cli_runner().invoke(args=["messages", "preview", "--locale", "es"])
+    assert result.exit_code == 1
+    assert "  | Síguelo aquí: {{3}}\n" in result.output
+    assert (
+        "  PROBLEM: the approved text uses variables ['1', '2', '3'] but the mapping gives ['1', '2']" in result.output
+    )
+    assert result.output.endswith("1 templates failed\n")

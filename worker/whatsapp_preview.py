@@ -10,7 +10,7 @@ from worker import statuses
 from worker import whatsapp_templates as wa
 from worker.locales import LOCALES
 from worker.preview import SAMPLE_LINK, sample_context
-from worker.rendering import TEMPLATES_DIR
+from worker.rendering import CONTEXT_NAMES, TEMPLATES_DIR
 
 EXAMPLE_FILE = TEMPLATES_DIR.parent / "whatsapp_templates.example.toml"
 if TYPE_CHECKING:
@@ -84,7 +84,8 @@ def render_row(
     try:
         text = wa.approved_text(templates_dir, template.locale, template.status)
         filled = variables(template, context)
-        body = wa.render(text, {v.key: v.value for v in filled})
+        unfilled = {key: f"{{{{{key}}}}}" for key in wa.placeholders(text)}  # shown as is, and named a problem
+        body = wa.render(text, {**unfilled, **{v.key: v.value for v in filled}})
     except wa.WhatsAppTemplatesError as exc:
         return WhatsAppRow(row.status, row.locale, row.content_sid, error=str(exc))
     problems = [*wa.text_problems(text, template)]
@@ -95,9 +96,7 @@ def render_row(
 
 def example_templates() -> dict[tuple[str, str], wa.WhatsAppTemplate]:
     """The repository's example mapping: what the previews show while WHATSAPP_TEMPLATES is not set."""
-    return wa.load(
-        EXAMPLE_FILE, statuses=statuses.KNOWN, locales=LOCALES, variable_names=sample_context("es"), required={}
-    )
+    return wa.load(EXAMPLE_FILE, statuses=statuses.KNOWN, locales=LOCALES, variable_names=CONTEXT_NAMES, required={})
 
 
 def preview(
@@ -118,8 +117,16 @@ def preview(
     ]
 
 
-def templates_of(settings: "Settings") -> tuple[Templates, str]:
-    """The configured mapping and where it comes from; the example mapping when WHATSAPP_TEMPLATES is not set."""
+def preview_for(
+    settings: "Settings",
+    only_statuses: Iterable[str] | None = None,
+    locales: Iterable[str] = LOCALES,
+    link: str = SAMPLE_LINK,
+    templates_dir: Path = TEMPLATES_DIR,
+) -> tuple[list[WhatsAppRow], bool]:
+    """The rows of the configured templates; while WHATSAPP_TEMPLATES is not set, those of the example mapping whose
+    approved text exists (True: nothing sends WhatsApp, so a missing text is no problem)."""
     if settings.whatsapp_templates:
-        return settings.whatsapp_templates, "WHATSAPP_TEMPLATES"
-    return example_templates(), f"{EXAMPLE_FILE.name} (WHATSAPP_TEMPLATES is not set; its sids are placeholders)"
+        return preview(settings.whatsapp_templates, only_statuses, locales, link, templates_dir), False
+    rows = preview(example_templates(), only_statuses, locales, link, templates_dir)
+    return [row for row in rows if row.error is None], True
