@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.conftest import STAFF_PASSWORD
 from tests.e2e.test_console_browser import ARTIFACTS, CHROMIUM, page, pytestmark, sync_api  # noqa: F401 - fixture
 from tests.test_sandbox import close, make_client, make_email, smtp_send
 
@@ -44,3 +45,23 @@ def test_sandbox_outbox_shows_whatsapp_as_a_chat_under_its_csp(page, sent):  # n
     assert page.errors == []  # nothing the CSP blocked
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "sandbox-outbox-whatsapp.png"), full_page=True)
+
+
+def test_console_messages_page_shows_whatsapp_as_the_recipient_reads_it(page, make_staff):  # noqa: F811
+    make_staff("ana")
+    page.goto("/console/login")
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Messages").click()
+    row = page.locator("#going_to_dropoff tr.whatsapp").first
+    bubble = row.locator(".wa-bubble")
+    sync_api.expect(bubble).to_contain_text(
+        "Hola Guadalupe-Concepción, tu pedido de Farmacias del Puerto va en camino."
+    )
+    sync_api.expect(bubble).to_contain_text("Síguelo aquí: https://api.shippify.co/track/t-demo-00127?token=")
+    assert bubble.evaluate("node => getComputedStyle(node).backgroundColor") == BUBBLE_GREEN  # console.css, under CSP
+    sync_api.expect(row.get_by_text("Billed per message")).to_be_visible()
+    sync_api.expect(page.locator("tr.whatsapp")).to_have_count(18)
+    assert page.errors == []
+    page.screenshot(path=str(ARTIFACTS / "console-messages-whatsapp.png"), full_page=True)
