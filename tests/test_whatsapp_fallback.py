@@ -245,3 +245,13 @@ def test_read_is_a_state_metrics_and_the_console_show(sandbox, post_webhook, wor
     assert 'notifier_notifications_total{channel="whatsapp",state="read"} 1.0' in metrics
     page = sign_in(client).get("/console/deliveries/t-1").text
     assert "<strong>WhatsApp</strong>" in page and '<span class="badge good">read</span>' in page
+
+
+def test_a_corrected_phone_goes_by_the_rules_phone_channel_only(sandbox, work, live):
+    sandbox.add_delivery("t-1", status="going_to_dropoff", email=None)
+    body = {"phone": "+593 99 111 2233", "reason": "changed number"}
+    answer = requests.post(f"{live}/api/deliveries/t-1/resend", json=body, headers=AUTH, timeout=5)
+    assert answer.status_code == 202
+    assert [n["channel"] for n in answer.json()["notifications"]] == ["whatsapp"]
+    work()
+    assert [m["to"] for m in sandbox.whatsapp] == ["whatsapp:+593991112233"] and sandbox.sms == []

@@ -102,9 +102,13 @@ def _settle_interrupted(notification_id: str, record: dict[str, str], services: 
     payload = s.outbox(notification_id)
     found = channel(record["channel"]).settle(notification_id, record, payload, services)
     if found is not None:
-        s.advance(notification_id, found.state, provider_id=found.provider_id, error="", settled_by="lookup")
+        code = found.error_code
+        s.advance(
+            notification_id, found.state, provider_id=found.provider_id, error="", settled_by="lookup", error_code=code
+        )
         s.handed_over(notification_id, found.provider_id, latency=None)
         fallback.arm(services, notification_id, record)
+        fallback.after_report(services, notification_id, s.notification(notification_id))  # found already failed?
         return found.state
     if record.get("data_started_at"):
         # The relay may have taken the email in the instant before the interruption: the resend carries the same

@@ -45,6 +45,7 @@ class SentSms:
     sid: str
     status: str
     segments: int | None
+    error_code: int | None = None  # of a message found failed (WhatsApp's 63003, say)
 
 
 class TwilioSms:
@@ -115,7 +116,8 @@ class TwilioSms:
                 if created is not None and created < since:
                     continue
                 if matches(message.body, body) and not taken(str(message.sid)):
-                    return SentSms(sid=str(message.sid), status=str(message.status), segments=None)
+                    code = int(message.error_code) if message.error_code else None
+                    return SentSms(sid=str(message.sid), status=str(message.status), segments=None, error_code=code)
         except TwilioRestException as exc:
             raise classify(exc) from None
         except TwilioException as exc:

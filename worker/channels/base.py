@@ -58,11 +58,13 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Sent:
-    """What the provider answered: its message id, our state, and SMS segments when it counts them."""
+    """What the provider answered: its message id, our state, SMS segments when it counts them, and the error code of
+    a message a lookup found failed."""
 
     provider_id: str
     state: str
     segments: int | None = None
+    error_code: int | None = None  # when a lookup finds the message already failed
 
 
 def recipient_of(delivery: Mapping[str, Any]) -> dict[str, Any]:

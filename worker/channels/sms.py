@@ -82,7 +82,7 @@ class Sms(Channel):
         found = services.sms.find_sent(
             payload["to"], payload["body"], since, taken=lambda sid: bool(store.by_provider_id(sid))
         )
-        return Sent(found.sid, found.status) if found is not None else None
+        return Sent(found.sid, found.status, error_code=found.error_code) if found is not None else None
 
 
 def status_callback(services: "Services") -> str | None:
