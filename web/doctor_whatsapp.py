@@ -2,12 +2,11 @@
 and, when Twilio's Content API answers, every ContentSid present in the account and approved for WhatsApp."""
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from worker import whatsapp_settings
 from worker import whatsapp_templates as wa
-from worker.locales import LOCALES
 from worker.services import Services
 from worker.settings import Settings
 from worker.whatsapp_content import APPROVED, ContentApi, ContentApiUnreachable, content_api_url
@@ -32,22 +31,16 @@ def checks(services: Services) -> list[Check]:
     if not required and not settings.whatsapp_templates:
         return []
     folder = services.renderer.templates_dir
-    found: list[Check] = [("whatsapp templates", lambda: templates(settings.whatsapp_templates, required, folder))]
+    found: list[Check] = [("whatsapp templates", lambda: templates(settings.whatsapp_templates, folder))]
     if settings.twilio_account_sid and settings.whatsapp_templates:
         found.append(("whatsapp content api", lambda: content(settings)))
     return found
 
 
-def templates(mapping: Templates, required: Collection[str], templates_dir: Path) -> str:
-    """Each required (status, locale) is mapped; each mapped template's approved text exists and fits its variables."""
-    problems = [
-        f"no [{status}.{locale}] in WHATSAPP_TEMPLATES: a rule sends WhatsApp for {status}; add it"
-        for status in required
-        for locale in LOCALES
-        if (status, locale) not in mapping
-    ]
-    for template in mapping.values():
-        problems += text_problems(template, templates_dir)
+def templates(mapping: Templates, templates_dir: Path) -> str:
+    """Each mapped template's approved text exists and fits its variables (settings already refused a file missing a
+    (status, locale) that a rule needs, naming its line)."""
+    problems = [problem for template in mapping.values() for problem in text_problems(template, templates_dir)]
     if problems:
         raise ValueError("; ".join(problems))
     return f"{len(mapping)} templates, approved texts match their variables"

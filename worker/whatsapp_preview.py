@@ -12,10 +12,10 @@ from worker.locales import LOCALES
 from worker.preview import SAMPLE_LINK, sample_context
 from worker.rendering import CONTEXT_NAMES, TEMPLATES_DIR
 
-EXAMPLE_FILE = TEMPLATES_DIR.parent / "whatsapp_templates.example.toml"
 if TYPE_CHECKING:
     from worker.settings import Settings
 
+EXAMPLE_FILE = TEMPLATES_DIR.parent / "whatsapp_templates.example.toml"
 Templates = Mapping[tuple[str, str], wa.WhatsAppTemplate]
 
 
@@ -61,7 +61,11 @@ def variable_notes(raw: object, value: str) -> tuple[str, ...]:
     text = "" if raw is None else str(raw)
     if not text.strip():
         return ("empty",)
-    notes = [code for code, found in (("breaks", wa.BREAKS.search(text)), ("spaces", " " * 5 in text)) if found]
+    notes = [
+        code
+        for code, found in (("breaks", wa.BREAKS.search(text)), ("spaces", " " * (wa.MAX_SPACES + 1) in text))
+        if found
+    ]
     if value != wa.sanitise(text):
         notes.append("cut")
     return tuple(notes)
