@@ -1,14 +1,15 @@
 """Queue drain: N webhooks, W `python -m worker` processes, upstreams (sandbox) answering after a fixed latency.
 
     python bench/drain.py [--events 2000] [--workers 4] [--latency-ms 50] [--max-seconds 35]
-                          [--mode both|simple|fork] [--json]
+                          [--mode both|simple|fork] [--rule sms|whatsapp] [--json]
 
 Webhooks are posted (Flask test client) so that `depth` events always wait in the queue: the workers never idle,
 and the run stops posting after N events or `--max-seconds`, whichever comes first, then drains the rest.
 
 The limit: each event costs the worker 2 Shippify calls + 1 Twilio call + 1 SMTP session, so 4 × latency of
 worker time (over 3 jobs); W workers finish at most W / (4 × latency) events/s, twice that in messages/s.
-Exits non-zero unless every delivery got exactly one SMS and one email; a missed target only prints.
+With `--rule whatsapp` the rule sends WhatsApp (an approved template, SMS as its fallback) and email instead.
+Exits non-zero unless every delivery got exactly one SMS (or WhatsApp) and one email; a missed target only prints.
 """
 
 import argparse
@@ -49,18 +50,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="both",
         help="worker kind: simple (in-process, as the Procfile), fork (--fork), both (the default)",
     )
+    parser.add_argument(
+        "--rule",
+        choices=("sms", "whatsapp"),
+        default="sms",
+        help="going_to_dropoff sends sms and email (the default rule), or whatsapp (fallback sms) and email",
+    )
     parser.add_argument("--json", action="store_true", help="also print one machine-readable line per mode")
     return parser.parse_args(argv)
 
 
-def service_env(url: str, sb: Sandbox) -> dict[str, str]:
-    return {
+WHATSAPP_RULES = f"""[{bodies.STATUS}]
+channels = ["whatsapp", "email"]
+fallback = {{ whatsapp = "sms" }}
+"""
+
+
+def service_env(url: str, sb: Sandbox, rule: str = "sms", folder: Path | None = None) -> dict[str, str]:
+    """The service's settings; with the whatsapp rule, a rules file in `folder` and the sandbox's WhatsApp sender."""
+    env = {
         **sb.env(),
         "APP_ENV": "development",
         "REDIS_URL": url,
         "WEBHOOK_TOKENS": bodies.TOKEN,
         "LOG_LEVEL": "WARNING",
     }
+    if rule == "whatsapp" and folder is not None:
+        rules = folder / "rules.toml"
+        rules.write_text(WHATSAPP_RULES)
+        env.update(sb.whatsapp_env(), NOTIFY_RULES=str(rules))
+    return env
 
 
 def seed(sb: Sandbox, ids: list[str]) -> dict[str, str]:
@@ -189,11 +208,12 @@ def run_mode(args: argparse.Namespace, simple: bool, url: str, sb: Sandbox, fold
     sb.reset()
     sb.latency = dict.fromkeys(("shippify", "twilio", "smtp"), args.latency_ms / 1000)
     run = Run(mode="simple" if simple else "fork", workers=args.workers, latency=args.latency_ms / 1000)
+    run.channel = args.rule
     run.planned, run.budget, run.depth = args.events, args.max_seconds, max(20, 4 * args.workers)
     run.ids = [f"dr-{run.mode}-{i:05d}" for i in range(args.events)]
     run.idle_ids = [f"idle-{run.mode}-{i}" for i in range(IDLE_EVENTS)]
     run.phones = seed(sb, run.ids + run.idle_ids)
-    env = service_env(url, sb)
+    env = service_env(url, sb, args.rule, folder)
     log = folder / f"workers-{run.mode}.log"
     workers = start_workers(args, simple, common.process_env(env), log)
     conn = redis.Redis.from_url(url)
@@ -205,7 +225,8 @@ def run_mode(args: argparse.Namespace, simple: bool, url: str, sb: Sandbox, fold
         for worker in workers:
             common.stop(worker)
         conn.close()
-    run.sms, run.emails = sb.sms, sb.emails
+    run.sms, run.emails = (sb.whatsapp if args.rule == "whatsapp" else sb.sms), sb.emails
+    run.fallbacks = len(sb.sms) if args.rule == "whatsapp" else 0
     return run
 
 

@@ -32,7 +32,9 @@ class Run:
     memory_after: int = 0
     record_bytes: int = 0
     failed_jobs: int = 0
-    sms: list[dict[str, Any]] = field(default_factory=list)
+    channel: str = "sms"  # what the rule sends with the email: "sms", or "whatsapp" (SMS its fallback)
+    sms: list[dict[str, Any]] = field(default_factory=list)  # the messages on that channel
+    fallbacks: int = 0  # SMS sent instead of WhatsApp (none expected: every number is reachable)
     emails: list[Any] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds used while draining, per process group
     worker_rss_kb: list[int] = field(default_factory=list)
@@ -43,7 +45,7 @@ def arrivals(run: Run) -> dict[str, dict[str, list[float]]]:
     """channel → delivery id → when each message reached the sandbox."""
     found: dict[str, dict[str, list[float]]] = {"sms": {}, "email": {}}
     for sms in run.sms:
-        found["sms"].setdefault(run.phones.get(sms["to"], "?"), []).append(sms["created_at"])
+        found["sms"].setdefault(run.phones.get(sms["to"].removeprefix("whatsapp:"), "?"), []).append(sms["created_at"])
     for received in run.emails:
         for rcpt in received.rcpt_tos:
             found["email"].setdefault(rcpt.partition("@")[0], []).append(received.received_at)
@@ -66,6 +68,7 @@ def check(run: Run, found: dict[str, dict[str, list[float]]]) -> dict[str, int]:
         "duplicated": sum(n - 1 for c in counts.values() for n in c.values() if n > 1),
         "strangers": sum(n for c in counts.values() for i, n in c.items() if i not in everyone),
         "failed_jobs": run.failed_jobs,
+        "fallbacks": run.fallbacks,
     }
 
 
@@ -100,7 +103,8 @@ def throughput_lines(run: Run, f: dict[str, Any]) -> list[str]:
     rate = f["messages_per_s"] / f["limit_messages_per_s"]
     return [
         f"drain setup [{run.mode}]: {len(run.ids)} of {run.planned} events{capped}, {run.depth} kept queued, "
-        f"{run.workers} × {worker}, {run.latency * 1000:g} ms per upstream call; {common.machine()}",
+        f"{run.workers} × {worker}, {run.latency * 1000:g} ms per upstream call, rule {run.channel} + email; "
+        f"{common.machine()}",
         f"drain limit [{run.mode}]: per event 2 Shippify calls + 1 Twilio call + 1 SMTP session = {CALLS_PER_EVENT} × "
         f"{run.latency * 1000:g} ms = {per_event:.3f} s of worker time (over 3 jobs); {run.workers} workers / "
         f"{per_event:.3f} s = {run.workers / per_event:.1f} events/s = {f['limit_messages_per_s']:.1f} messages/s",
@@ -144,9 +148,12 @@ KEPT = (
 def report(run: Run, as_json: bool) -> bool:
     """Print the summary lines; True when every delivery got exactly one SMS and one email."""
     f = figures(run)
-    ok = f["lost"] == f["duplicated"] == f["strangers"] == 0 and f["sms"] == f["email"] == f["deliveries"]
+    ok = f["lost"] == f["duplicated"] == f["strangers"] == f["fallbacks"] == 0
+    ok = ok and f["sms"] == f["email"] == f["deliveries"]
+    fallbacks = f" (SMS fallbacks {f['fallbacks']})" if run.channel == "whatsapp" else ""
     check = (
-        f"drain check [{run.mode}]: {f['deliveries']} deliveries, sms {f['sms']} email {f['email']}, lost {f['lost']} "
+        f"drain check [{run.mode}]: {f['deliveries']} deliveries, {run.channel} {f['sms']}{fallbacks} email "
+        f"{f['email']}, lost {f['lost']} "
         f"duplicated {f['duplicated']} unknown {f['strangers']}, failed jobs {f['failed_jobs']}: "
         + ("ok" if ok else "FAILED")
     )

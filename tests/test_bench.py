@@ -38,6 +38,17 @@ def test_drain_prints_each_figure_against_the_limit_and_every_message_arrives_on
 
 
 @pytest.mark.timeout(180)
+def test_drain_with_a_whatsapp_rule_sends_one_whatsapp_and_one_email_per_delivery():
+    lines = run(
+        "drain.py", "--events", "20", "--workers", "2", "--max-seconds", "3", "--mode", "simple", "--rule", "whatsapp"
+    )
+    (rate,) = [line for line in lines if line.startswith("drain messages/s [simple]: ")]
+    assert " ratio " in rate, rate
+    (check,) = [line for line in lines if line.startswith("drain check [simple]: ")]
+    assert check.endswith(": ok") and "whatsapp 25 (SMS fallbacks 0) email 25" in check, check
+
+
+@pytest.mark.timeout(180)
 def test_slow_clients_prints_each_step_against_its_floor_and_the_service_keeps_answering():
     lines = run("slow_clients.py", "--slow", "0,4", "--duration", "1", "--models", "config")
     for n in (0, 4):

@@ -24,6 +24,19 @@ def settled(services, delivery_id: str, status: str = "going_to_dropoff") -> boo
     return state not in (None, "pending", "claimed")
 
 
+def kill_inside_twilio_calls(sandbox, post_webhook, spawn_worker, delivery_ids: tuple[str, ...]) -> None:
+    """Post each delivery's webhook, let one worker each get inside its (hanging) Twilio call, SIGKILL them all,
+    then start a fresh worker."""
+    for delivery_id in delivery_ids:
+        assert post_webhook({"id": delivery_id}, status="going_to_dropoff").status_code == 202
+    workers = [spawn_worker() for _ in delivery_ids]
+    assert wait_for(lambda: sandbox.twilio_requests == len(delivery_ids), 60)
+    for worker in workers:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    spawn_worker()
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(360)
 def test_worker_killed_inside_the_twilio_call_loses_nothing_and_sends_nothing_twice(
@@ -33,14 +46,7 @@ def test_worker_killed_inside_the_twilio_call_loses_nothing_and_sends_nothing_tw
         sandbox.add_delivery(delivery_id, email=None)
     sandbox.fail("twilio", hang=60, accept=False)  # Twilio never takes this one
     sandbox.fail("twilio", hang=60, accept=True)  # Twilio takes this one, then the answer never comes back
-    for delivery_id in ("t-before", "t-after"):
-        assert post_webhook({"id": delivery_id}, status="going_to_dropoff").status_code == 202
-    workers = [spawn_worker(), spawn_worker()]
-    assert wait_for(lambda: sandbox.twilio_requests == 2, 60)
-    for worker in workers:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-    spawn_worker()
+    kill_inside_twilio_calls(sandbox, post_webhook, spawn_worker, ("t-before", "t-after"))
     # the killed worker's job waits for its heartbeat to expire (job timeout + 60 s), then maintenance retries it
     assert wait_for(lambda: settled(services, "t-before") and settled(services, "t-after"), 300)
     time.sleep(2)

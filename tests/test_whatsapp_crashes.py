@@ -1,14 +1,13 @@
 """A worker killed inside the WhatsApp send: the send ledger still makes one WhatsApp message per notification, and
 the SMS fallback goes once or not at all, as the message Twilio holds says."""
 
-import os
-import signal
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import wait_for
+from tests.test_crashes import kill_inside_twilio_calls
 from worker import fallback
 from worker.events import notification_id
 
@@ -45,14 +44,7 @@ def test_worker_killed_inside_the_whatsapp_send_sends_one_message_and_falls_back
         sandbox.add_delivery(delivery_id, phone=phone, email=None)
     sandbox.fail("twilio", hang=60, accept=True)  # Twilio takes both; the answers never come back
     sandbox.fail("twilio", hang=60, accept=True)
-    for delivery_id in ("t-reach", "t-gone"):
-        assert post_webhook({"id": delivery_id}, status="going_to_dropoff").status_code == 202
-    workers = [spawn_worker(), spawn_worker()]
-    assert wait_for(lambda: sandbox.twilio_requests == 2, 60)
-    for worker in workers:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-    spawn_worker()
+    kill_inside_twilio_calls(sandbox, post_webhook, spawn_worker, ("t-reach", "t-gone"))
     # the killed worker's job waits for its heartbeat to expire (job timeout + 60 s), then maintenance retries it
     assert wait_for(lambda: settled(services, "t-reach") and settled(services, "t-gone"), 300)
     assert wait_for(lambda: len(sandbox.sms) == 1, 30)

@@ -16,6 +16,7 @@ from tests.conftest import API_TOKEN, free_port, wait_for
 from worker import fallback, queueing
 from worker.events import notification_id
 from worker.locales import LOCALES
+from worker.store import spares
 
 NUMBER = "+593998976565"
 WA_ID = notification_id("t-1", "going_to_dropoff", "whatsapp")
@@ -102,6 +103,7 @@ def test_unreachable_at_send_goes_by_sms_once(sandbox, post_webhook, work, servi
     first, instead = record(services), record(services, FALLBACK_ID)
     assert (first["state"], first["error_code"], first["replaced_by"]) == ("rejected", "63003", FALLBACK_ID)
     assert (instead["channel"], instead["fallback_for"], instead["state"]) == ("sms", WA_ID, "queued")
+    assert (instead["billed"], instead["segments"], instead["kind"]) == ("segments", "1", "automatic")
     answer = requests.get(f"{live}/api/deliveries/t-1", headers=AUTH, timeout=5).json()
     by_id = {n["id"]: n for n in answer["notifications"]}
     assert by_id[FALLBACK_ID]["fallback_for"] == WA_ID and by_id[WA_ID]["fallback_for"] is None
@@ -132,6 +134,7 @@ def test_blocked_report_sends_no_sms(sandbox, post_webhook, work, services, live
     work()
     assert record(services)["error_code"] == "63014" and "replaced_by" not in record(services)
     assert sandbox.sms == [] and record(services, FALLBACK_ID) == {}
+    assert spares.get(services.redis, FALLBACK_ID) is None  # blocked: the number kept for an SMS is forgotten
     assert fallback.check_unreached(WA_ID, services) == "failed"  # nor when fallback_after is up
     work()
     assert sandbox.sms == []
@@ -142,6 +145,7 @@ def test_blocked_at_send_sends_no_sms(sandbox, post_webhook, work, services, liv
     fire(sandbox, post_webhook)
     work()
     assert sandbox.sms == [] and record(services)["state"] == "rejected" and record(services, FALLBACK_ID) == {}
+    assert spares.get(services.redis, FALLBACK_ID) is None
 
 
 def test_a_late_failure_after_delivered_sends_no_sms(sandbox, post_webhook, work, services, live):
@@ -195,6 +199,7 @@ def test_a_read_message_is_not_followed_by_sms_when_fallback_after_is_up(
     assert wait_for(lambda: reported(services, "read"), 10)
     assert wait_for(lambda: run_due(redis_client) and services.queue.scheduled_job_registry.count == 0, 15)
     assert sandbox.sms == [] and record(services, FALLBACK_ID) == {}
+    assert spares.get(services.redis, FALLBACK_ID) is None  # read: the number kept for an SMS is forgotten
 
 
 def run_due(redis_client) -> bool:
@@ -213,6 +218,7 @@ def test_whatsapp_stop_stops_whatsapp_only_and_sends_no_sms_instead(sandbox, pos
     work()
     assert sandbox.whatsapp == [] and sandbox.sms == []
     assert (record(services)["state"], record(services, FALLBACK_ID)) == ("suppressed", {})
+    assert spares.get(services.redis, FALLBACK_ID) is None  # the number kept for an SMS is forgotten
     assert sandbox.send_whatsapp_inbound(f"{live}/webhooks/twilio/inbound", NUMBER, "START") == 200
     assert not services.store.is_opted_out(NUMBER, "whatsapp")
 

@@ -28,8 +28,9 @@ from worker.store import spares, states
 
 log = logging.getLogger(__name__)
 
-# The first notification's fields its fallback keeps (the rest is the fallback's own).
-INHERITED = ("delivery_id", "event_id", "status", "locale", "kind", "actor", "resend_reason", "corrected")
+# The first notification's fields its fallback keeps (the rest is the fallback's own). Not the event: the webhook →
+# send latency in /metrics measures our pipeline, not the time WhatsApp was given to deliver.
+INHERITED = ("delivery_id", "status", "locale", "kind", "actor", "resend_reason", "corrected")
 
 
 def fallback_id(notification_id: str) -> str:
@@ -85,13 +86,20 @@ def fall_back(services: Services, notification_id: str) -> bool:
     return True
 
 
+def not_needed(services: Services, notification_id: str) -> None:
+    """The first message will not go (the recipient opted out of it, or it was refused): forget the spare."""
+    spares.drop(services.redis, fallback_id(notification_id))
+
+
 def after_report(services: Services, notification_id: str, record: Mapping[str, str]) -> None:
     """A delivery report moved the state: forget the spare once the message arrived or was refused; fall back
     once a failure report says it did not arrive."""
+    if rule_for(services, record) is None:  # most reports: a message without a fallback
+        return
     state, code = record.get("state", ""), record.get("error_code") or None
-    if state in states.REACHED or channel(record.get("channel", "")).refused(code):
-        spares.drop(services.redis, fallback_id(notification_id))
-    elif state in states.FAILED and rule_for(services, record) is not None:
+    if state in states.REACHED or channel(record["channel"]).refused(code):
+        not_needed(services, notification_id)
+    elif state in states.FAILED:
         fall_back(services, notification_id)
 
 
@@ -113,7 +121,7 @@ def check_unreached(notification_id: str, services: Services) -> str:
         return "gone"
     state = record["state"]
     if state in states.REACHED or channel(record["channel"]).refused(record.get("error_code") or None):
-        spares.drop(services.redis, fallback_id(notification_id))
+        not_needed(services, notification_id)
         return state
     if state in states.CLOSED:
         return state

@@ -25,9 +25,11 @@ def send_notification(notification_id: str, services: Services) -> str:
         raise TransientError("the message is not prepared yet (its event is still being processed)")
     if channel(record["channel"]).suppressed(s, payload["to"]):
         s.close(notification_id, "suppressed", reason="opted_out")
+        fallback.not_needed(services, notification_id)
         return "suppressed"
     if record.get("scheduled_for") and _moved_on(record, services):
         s.close(notification_id, "skipped", reason="moved_on", error="the delivery changed status during quiet hours")
+        fallback.not_needed(services, notification_id)
         return "skipped"
     if not s.claim(notification_id):
         return s.notification(notification_id).get("state", "gone")
@@ -93,6 +95,8 @@ def _reject(
     log.info("recipient refused by provider: %s", exc, extra={"delivery_id": record["delivery_id"]})
     if isinstance(exc, Unreachable):
         fallback.fall_back(services, notification_id)
+    else:
+        fallback.not_needed(services, notification_id)
     return state
 
 

@@ -52,14 +52,14 @@ class Sms(Channel):
         destination: str,
         settings: "Settings",
     ) -> Outgoing:
-        """The text folded to GSM-7 where the locale's setting says so; its encoding and segments as notes."""
+        """The text folded to GSM-7 where the locale's setting says so; its encoding and segments as notes (SMS is
+        billed per segment)."""
         text = renderer.sms(status, locale, context)
         folding = {code: code in settings.sms_fold_locales for code in LOCALES}
         body = sms_text.fold_for_locale(text, locale, folding)
         cost = sms_text.cost(body)
-        return Outgoing(
-            {"to": destination, "body": body}, {"sms_encoding": cost.encoding, "sms_segments": cost.segments}
-        )
+        notes = {"billed": "segments", "sms_encoding": cost.encoding, "sms_segments": cost.segments}
+        return Outgoing({"to": destination, "body": body}, notes)
 
     def suppressed(self, store: "Store", destination: str) -> bool:
         """The number replied STOP."""
