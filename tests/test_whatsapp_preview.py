@@ -47,6 +47,12 @@ def test_a_value_whatsapp_would_refuse_is_shown_cleaned_with_the_reason():
     assert notes["tracking_url"] == (SAMPLE_LINK, ())
 
 
+def test_an_empty_first_name_is_greeted_as_a_send_greets_it():
+    row = whatsapp_preview.render_row(GOING, {**sample_context("es"), "first_name": None})
+    assert row.body.startswith("Hola cliente, tu pedido de Farmacias del Puerto")
+    assert row.variables[0].notes == ("empty",)
+
+
 def test_a_long_reason_is_cut_and_said_so():
     row = whatsapp_preview.render_row(HOLD, {**sample_context("es"), "reason": "x" * 300})
     reason = next(v for v in row.variables if v.name == "reason")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from worker import statuses
 from worker import whatsapp_templates as wa
+from worker.channels.whatsapp import sent_variables
 from worker.locales import LOCALES
 from worker.preview import SAMPLE_LINK, sample_context
 from worker.rendering import CONTEXT_NAMES, TEMPLATES_DIR
@@ -73,7 +74,7 @@ def variable_notes(raw: object, value: str) -> tuple[str, ...]:
 
 def variables(template: wa.WhatsAppTemplate, context: Mapping[str, object]) -> tuple[Variable, ...]:
     """Each variable as a send fills it, with its notes."""
-    sent = wa.content_variables(template, context)
+    sent = sent_variables(template, context, template.locale)
     return tuple(
         Variable(key, name, sent[key], variable_notes(context.get(name), sent[key]))
         for key, name in template.variables.items()
