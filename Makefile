@@ -16,7 +16,8 @@ $(INSTALLED): pyproject.toml
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "): run make with PYTHON=python3.11")'
 
-## run: the whole service locally (web, worker, embedded Redis, sandbox upstreams unless configured)
+## run: the whole service locally (web, worker, embedded Redis, sandbox upstreams unless configured);
+##      `make run WHATSAPP=1`: WhatsApp first, SMS when WhatsApp cannot reach the recipient (sandbox/whatsapp_rules.toml)
 run: $(INSTALLED)
 	$(BIN)/python -m sandbox.local
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from flask import Blueprint, Response, jsonify, request
 
-from sandbox.outbox_page import outbox, outbox_page
+from sandbox.outbox_page import EMAIL_CSP, PAGE_CSP, STYLE, email_summary, outbox, outbox_page
 
 if TYPE_CHECKING:
     from sandbox.core import Sandbox
@@ -40,7 +40,23 @@ def control_blueprint(sb: Sandbox) -> Blueprint:
     @bp.get("/")
     def page() -> Any:
         """Human-readable outbox."""
-        return Response(outbox_page(sb.sms, sb.emails, sb.whatsapp), mimetype="text/html")
+        page = outbox_page(sb.sms, sb.emails, sb.whatsapp)
+        return Response(page, mimetype="text/html", headers={"Content-Security-Policy": PAGE_CSP})
+
+    @bp.get("/outbox.css")
+    def page_style() -> Any:
+        """The outbox page's look (WhatsApp's chat bubbles and ticks included), allowed by its CSP."""
+        return Response(STYLE, mimetype="text/css")
+
+    @bp.get("/emails/<int:index>.html")
+    def email_html(index: int) -> Any:
+        """One received email's HTML part, for the outbox page's frame; nothing in it can run."""
+        emails = sb.emails
+        html = email_summary(emails[index])["html"] if 0 <= index < len(emails) else None
+        if html is None:
+            return Response("no such email", status=404, mimetype="text/plain")
+        headers = {"Content-Security-Policy": EMAIL_CSP, "X-Frame-Options": "SAMEORIGIN"}
+        return Response(html, mimetype="text/html", headers=headers)
 
     @bp.get("/outbox")
     def outbox_json() -> Any:

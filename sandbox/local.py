@@ -20,6 +20,9 @@ from sandbox.deliveries import SAMPLES, sample_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
+WHATSAPP_RULES = ROOT / "sandbox" / "whatsapp_rules.toml"
+# The sample delivery whose number the WhatsApp demo marks as not on WhatsApp (t-demo-0003, Santiago de Chile).
+FALLBACK_DEMO = ("t-demo-0003", "+56987654321")
 PROVIDER_KEYS = {
     "Shippify API": ("SHIPPIFY_APP_ID", "SHIPPIFY_APP_SECRET", "SHIPPIFY_API_URL"),
     "Twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_API_URL"),
@@ -38,6 +41,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sandbox-port", type=int, default=8070, help="sandbox HTTP port (8070; 0 = any)")
     parser.add_argument("--smtp-port", type=int, default=8025, help="sandbox SMTP port (8025; 0 = any)")
     parser.add_argument("--run-dir", type=Path, default=RUN_DIR, help="local state: Redis data, dev secret (.run)")
+    parser.add_argument(
+        "--whatsapp",
+        action="store_true",
+        default=os.environ.get("WHATSAPP", "").lower() in ("1", "true", "yes", "on"),
+        help="WhatsApp first, SMS when it cannot reach the recipient (WHATSAPP=1; sandbox/whatsapp_rules.toml)",
+    )
     return parser.parse_args(argv)
 
 
@@ -63,7 +72,19 @@ def settings_env(args: argparse.Namespace, started: list) -> tuple[dict[str, str
         for name in missing:
             env.update({k: v for k, v in sandbox.env().items() if k in PROVIDER_KEYS[name]})
         print(f"Sandbox stands in for: {', '.join(missing)}")
+    if args.whatsapp:
+        whatsapp_env(env, sandbox if "Twilio" in missing else None)
     return env, sandbox
+
+
+def whatsapp_env(env: dict[str, str], sandbox: Sandbox | None) -> None:
+    """WhatsApp first with the SMS as fallback: the demo rules, and the sandbox's WhatsApp sender with the example
+    templates (approved in the sandbox) unless Twilio is configured, in which case WHATSAPP_* must be too."""
+    env.setdefault("NOTIFY_RULES", str(WHATSAPP_RULES))
+    if sandbox is not None:
+        for key, value in sandbox.whatsapp_env().items():
+            env.setdefault(key, value)
+    print(f"WhatsApp first, SMS as fallback: rules from {env['NOTIFY_RULES']}")
 
 
 def dev_token(run_dir: Path) -> str:
@@ -168,7 +189,27 @@ Fire a sample webhook (a delivery the sandbox knows, on its way to the recipient
             "/_sandbox/outbox as JSON).\nSample deliveries: t-demo-0001 … (see sandbox/deliveries.py)",
             flush=True,
         )
+    if sandbox is not None and env.get("WHATSAPP_TEMPLATES"):
+        announce_whatsapp(base, header, token, sandbox)
     print("Press Ctrl-C to stop.", flush=True)
+
+
+def announce_whatsapp(base: str, header: str, token: str, sandbox: Sandbox) -> None:
+    """How to see the fallback: mark a sample recipient as not on WhatsApp, then fire their webhook."""
+    delivery_id, number = FALLBACK_DEMO
+    print(
+        f"""
+WhatsApp: the sample webhook above goes by WhatsApp (and email); it shows as a chat on the outbox page.
+To see the SMS fallback, mark a recipient as not on WhatsApp (or "blocked": no fallback; "silent": the SMS
+follows when no delivered or read report came within fallback_after), then fire their webhook:
+  curl -X POST {sandbox.api_url}/_sandbox/whatsapp/numbers -H 'Content-Type: application/json' \\
+       -d '{{"number": "{number}", "state": "unreachable"}}'
+  curl -X POST {base}/webhooks/shippify/going_to_dropoff \\
+       -H '{header}: {token}' -H 'Content-Type: application/json' \\
+       -d '{{"id": "{delivery_id}", "cityLang": "es"}}'
+""",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,16 @@ box-shadow:0 1px .5px rgba(0,0,0,.13)}
 .wa .ticks.read{color:#53bdeb}
 .wa .ticks.failed{color:#d93025}
 """
+# The page is sent with a strict CSP: no script, styles only from outbox.css, frames only of our own email pages.
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; frame-src 'self'; img-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+# An email's HTML (inline styles: an email has no other kind) in its own sandboxed document: nothing in it can run.
+EMAIL_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+)
 # WhatsApp's ticks: one grey when sent, two grey when delivered, two blue when read.
 TICKS = {"sent": "✓", "delivered": "✓✓", "read": "✓✓"}
 
@@ -111,15 +121,15 @@ def whatsapp_article(message: dict[str, Any]) -> Markup:
     ).format(when(message["created_at"]), message["to"], template, linkify(message["body"]), ticks(message))
 
 
-def email_article(received: Received) -> Markup:
-    """One email as HTML: text part inline, HTML part in a sandboxed frame."""
+def email_article(received: Received, index: int) -> Markup:
+    """One email as HTML: text part inline, HTML part in a sandboxed frame of its own page (/_sandbox/emails/<i>)."""
     summary = email_summary(received)
     text = summary["text"] if summary["text"] is not None else "(no text part)"
     html = Markup("")
     if summary["html"] is not None:
-        html = Markup('<details><summary>HTML part</summary><iframe sandbox="" srcdoc="{}"></iframe></details>').format(
-            summary["html"]
-        )
+        html = Markup(
+            '<details><summary>HTML part</summary><iframe sandbox="" src="/_sandbox/emails/{}.html"></iframe></details>'
+        ).format(index)
     return Markup("<article><header>{} · to {} · <strong>{}</strong></header><pre>{}</pre>{}</article>").format(
         when(received.received_at), summary["to"], summary["subject"], linkify(text), html
     )
@@ -130,12 +140,14 @@ def outbox_page(sms: list[dict[str, Any]], emails: list[Received], whatsapp: lis
     chats = whatsapp or []
     wa_items = Markup("").join(whatsapp_article(m) for m in reversed(chats)) or Markup("<p>None yet.</p>")
     sms_items = Markup("").join(sms_article(s) for s in reversed(sms)) or Markup("<p>None yet.</p>")
-    email_items = Markup("").join(email_article(r) for r in reversed(emails)) or Markup("<p>None yet.</p>")
+    numbered = reversed(list(enumerate(emails)))
+    email_items = Markup("").join(email_article(r, i) for i, r in numbered) or Markup("<p>None yet.</p>")
     return str(
         Markup(
             '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            '<meta http-equiv="refresh" content="5"><title>Sandbox outbox</title><style>{}</style></head>'
+            '<meta http-equiv="refresh" content="5"><title>Sandbox outbox</title>'
+            '<link rel="stylesheet" href="/_sandbox/outbox.css"></head>'
             "<body><h1>Sandbox outbox</h1><h2>WhatsApp ({})</h2>{}<h2>SMS ({})</h2>{}<h2>Email ({})</h2>{}"
             "</body></html>"
-        ).format(Markup(STYLE), len(chats), wa_items, len(sms), sms_items, len(emails), email_items)
+        ).format(len(chats), wa_items, len(sms), sms_items, len(emails), email_items)
     )

@@ -200,3 +200,30 @@ def test_spanish_messages_page(staff_client, csrf_token):
     staff_client.post("/console/language", data={"lang": "es", "next": "/console/", "csrf_token": token})
     page = staff_client.get("/console/messages").text
     assert "<h1>Mensajes</h1>" in page and "159 caracteres" in page and "Ver email" in page
+
+
+WHATSAPP_ES = (
+    "Hola Guadalupe-Concepción, tu pedido de Farmacias del Puerto va en camino.\n"
+    "Síguelo aquí: https://api.shippify.co/track/t-demo-00127?token=ThegDpp8VhtbAVw1y7NjSZ&amp;ref=server\n"
+    "Te avisaremos cuando llegue."
+)
+
+
+def test_messages_page_shows_each_whatsapp_template_as_the_recipient_reads_it(client, sign_in):
+    page = sign_in(client).get("/console/messages").text
+    assert f'<div class="wa-chat"><p class="wa-bubble">{WHATSAPP_ES}</p></div>' in page
+    assert page.count('<span class="badge ok">Billed per message</span>') == 18  # the example mapping, 6 × 3
+    assert "WHATSAPP_TEMPLATES is not set: these are the example templates" in page
+    assert "<li><code>{{3}}</code> tracking_url</li>" in page
+    assert 'class="whatsapp over"' not in page
+
+
+def test_messages_page_marks_a_whatsapp_template_out_of_step_with_its_text(make_app, sign_in, tmp_path):
+    example = (Path(__file__).resolve().parent.parent / "whatsapp_templates.example.toml").read_text()
+    mapping = tmp_path / "whatsapp.toml"
+    mapping.write_text(example.replace(', "3" = "tracking_url" }', " }", 1))  # [going_to_dropoff.es] loses {{3}}
+    client = make_app(WHATSAPP_TEMPLATES=str(mapping)).test_client()
+    page = sign_in(client).get("/console/messages").text
+    assert page.count('<tr class="whatsapp over">') == 1
+    assert "The approved text: uses variables [&#39;1&#39;, &#39;2&#39;, &#39;3&#39;] but the mapping gives" in page
+    assert "WHATSAPP_TEMPLATES is not set" not in page

@@ -1,5 +1,6 @@
 """`make run` as a newcomer uses it: start everything, fire the sample webhook it prints, see the SMS and email."""
 
+import json
 import os
 import re
 import signal
@@ -24,6 +25,8 @@ CLEARED = (
     "APP_ENV",
     "PORT",
     "WEB_HOST",
+    "WHATSAPP",
+    "NOTIFY_RULES",
 )
 
 
@@ -83,6 +86,57 @@ def test_the_documented_sample_webhook_produces_an_sms_and_an_email(running):
     assert len(seen["sms"]) == 1 and len(seen["emails"]) == 1
     assert "token=" in seen["sms"][0]["body"]
     assert process.poll() is None
+
+
+def curl_commands(banner: str) -> list[tuple[str, dict[str, str], str]]:
+    """Each printed `curl -X POST` as (url, headers, body)."""
+    found = []
+    for block in re.findall(r"curl -X POST .*?-d '\{.*?\}'", banner, re.DOTALL):
+        url = re.search(r"curl -X POST (\S+)", block).group(1)
+        headers = dict(re.findall(r"-H '([\w-]+): ([^']+)'", block))
+        found.append((url, headers, re.search(r"-d '(\{.*\})'", block).group(1)))
+    return found
+
+
+def outbox_when(outbox: str, ready) -> dict:
+    """The sandbox outbox once `ready(outbox)` holds (or after 20 s, as it then is)."""
+    seen: dict = {}
+    for _ in range(100):
+        seen = requests.get(outbox, timeout=5).json()
+        if ready(seen):
+            break
+        time.sleep(0.2)
+    return seen
+
+
+@pytest.mark.parametrize("running", [["--whatsapp"]], indirect=True)
+def test_whatsapp_demo_sends_whatsapp_then_falls_back_to_sms_as_printed(running):
+    """`make run WHATSAPP=1`: the sample webhook goes by WhatsApp and email; after marking the printed number as not
+    on WhatsApp, the printed second webhook ends in an SMS to that number instead."""
+    _, banner = running
+    outbox = re.search(r"(http://\S+/_sandbox/outbox)", banner).group(1)
+    (first, mark, second) = curl_commands(banner)
+    assert requests.post(first[0], data=first[2], headers=first[1], timeout=5).status_code == 202
+    seen = outbox_when(outbox, lambda o: o["whatsapp"] and o["emails"])
+    assert [m["to"] for m in seen["whatsapp"]] == ["whatsapp:+593998976565"] and len(seen["emails"]) == 1
+    assert seen["whatsapp"][0]["body"].startswith("Hola Iliana") and seen["sms"] == []
+    assert requests.post(mark[0], data=mark[2], headers=mark[1], timeout=5).status_code == 201
+    number = json.loads(mark[2])["number"]
+    assert requests.post(second[0], data=second[2], headers=second[1], timeout=5).status_code == 202
+    seen = outbox_when(outbox, lambda o: o["sms"])
+    assert [s["to"] for s in seen["sms"]] == [number]
+    assert "token=" in seen["sms"][0]["body"]
+    failed = [m for m in seen["whatsapp"] if m["to"] == "whatsapp:" + number]
+    assert [(m["status"], m["error_code"]) for m in failed] == [("failed", 63003)]
+
+
+def test_whatsapp_demo_is_asked_for_with_an_environment_variable(monkeypatch):
+    """`make run WHATSAPP=1` passes WHATSAPP to the launcher's environment."""
+    from sandbox.local import parse_args
+
+    assert parse_args([]).whatsapp is False
+    monkeypatch.setenv("WHATSAPP", "1")
+    assert parse_args([]).whatsapp is True
 
 
 def test_the_development_web_process_listens_on_loopback_only(running):

@@ -16,7 +16,7 @@ from twilio.rest import Client
 
 from sandbox import Sandbox
 from sandbox.server import HttpServer
-from tests.test_sandbox import close, make_client
+from tests.test_sandbox import close, make_client, make_email, smtp_send
 
 NUMBER = "+593998976565"
 TO = "whatsapp:" + NUMBER
@@ -279,3 +279,21 @@ def test_inbound_whatsapp_is_signed_and_opens_a_session(sb: Sandbox, twilio: Cli
     assert (form["From"], form["To"], form["Body"], form["ChannelPrefix"]) == (TO, FROM, "STOP", "whatsapp")
     assert RequestValidator(sb.auth_token).validate(seen[0]["url"], form, seen[0]["sig"])
     assert twilio.messages.create(to=TO, from_=FROM, body="Recibido").status == "queued"
+
+
+def test_outbox_page_keeps_its_look_under_a_strict_csp(sb: Sandbox, twilio: Client, http: requests.Session) -> None:
+    """No inline style or script: the WhatsApp look comes from the page's own stylesheet, an email's HTML from a
+    sandboxed page of its own (the page shows what anyone's templates produced)."""
+    send(twilio)
+    smtp_send(sb, make_email())
+    page = http.get(sb.api_url + "/_sandbox/", timeout=5)
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "<style" not in page.text and "srcdoc" not in page.text and "<script" not in page.text
+    style = http.get(sb.api_url + "/_sandbox/outbox.css", timeout=5)
+    assert style.headers["Content-Type"].startswith("text/css") and ".wa .bubble" in style.text
+    assert '<iframe sandbox="" src="/_sandbox/emails/0.html">' in page.text
+    email = http.get(sb.api_url + "/_sandbox/emails/0.html", timeout=5)
+    assert "<a href='https://track.sandbox.test/track/t-1'>" in email.text
+    assert email.headers["Content-Security-Policy"].endswith("sandbox")
+    assert http.get(sb.api_url + "/_sandbox/emails/1.html", timeout=5).status_code == 404

@@ -8,9 +8,8 @@ from urllib.parse import urlsplit
 import phonenumbers
 from limits import parse
 
-from worker import channels, prices
+from worker import channels, prices, whatsapp_settings
 from worker import rules as rules_module
-from worker import whatsapp_settings
 from worker.locales import FOLD_BY_DEFAULT, LOCALES
 from worker.rules import Rules, RulesError
 from worker.whatsapp_templates import WhatsAppTemplate

@@ -10,6 +10,8 @@ import click
 import requests
 from dotenv import load_dotenv
 
+from web.commands import doctor_whatsapp
+from web.commands.doctor_whatsapp import Check, DoctorWarning
 from worker.connection import check_eviction_policy
 from worker.errors import NotifierError
 from worker.locales import LOCALES
@@ -18,7 +20,6 @@ from worker.services import Services
 from worker.settings import Settings, SettingsError
 
 SENDER = re.compile(r"^(\+[1-9]\d{6,14}|\d{3,8}|[A-Za-z0-9 ]{1,11}|MG[0-9a-f]{32})$")
-Check = tuple[str, Callable[[], str | None]]
 
 
 @click.command()
@@ -48,6 +49,7 @@ def checks(services: Services) -> list[Check]:
             ("twilio credentials", services.sms.check_credentials),
             ("twilio sender", lambda: _sender(services)),
         ]
+    found += doctor_whatsapp.checks(services)
     if services.mailer is not None:
         found.append(("smtp login", services.mailer.check_login))
     found.append(("public url", lambda: _public_url(services)))
@@ -58,6 +60,9 @@ def _run(name: str, check: Callable[[], str | None]) -> bool:
     """Print one check's line; True when it passed."""
     try:
         note = check()
+    except DoctorWarning as exc:
+        click.echo(f"warn  {name}: {exc}")
+        return True
     except (NotifierError, OSError, ValueError, requests.RequestException) as exc:
         click.echo(f"FAIL  {name}: {exc}")
         return False

@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from worker import preview, sms_text
+from worker import preview, sms_text, whatsapp_preview
 from worker.locales import LOCALES
 from worker.services import Services
 
@@ -23,14 +23,22 @@ def preview_command(status: str | None, locale: str | None) -> None:
     folded = services.settings.sms_fold_locales
     statuses = [status] if status else None
     link = preview.sample_link(services.settings.short_links, services.settings.public_base_url)
-    rows = preview.preview(services.renderer, statuses, [locale] if locale else LOCALES, folded, link)
-    if not rows:
+    locales = [locale] if locale else LOCALES
+    rows = preview.preview(services.renderer, statuses, locales, folded, link)
+    templates_dir = services.renderer.templates_dir
+    chats, example = whatsapp_preview.preview_for(services.settings, statuses, locales, link, templates_dir)
+    if not rows and not chats:
         raise click.ClickException(f"no templates for status {status!r}")
     click.echo(f"SMS folded to GSM-7 for: {', '.join(sorted(folded)) or 'none'} (SMS_FOLD_LOCALES)")
     click.echo(f"sample link: {len(link)} characters{' (SHORT_LINKS)' if services.settings.short_links else ''}\n")
     for row in rows:
         click.echo("\n".join(_lines(row)) + "\n")
-    _summary(rows)
+    if chats:
+        source = "WHATSAPP_TEMPLATES" if not example else f"{whatsapp_preview.EXAMPLE_FILE.name} (placeholder sids)"
+        click.echo(f"WhatsApp, billed per message (not per segment); templates from {source}:\n")
+    for chat in chats:
+        click.echo("\n".join(_chat_lines(chat)) + "\n")
+    _summary(rows, chats)
 
 
 def _lines(row: preview.Row) -> list[str]:
@@ -47,11 +55,26 @@ def _lines(row: preview.Row) -> list[str]:
     ]
 
 
-def _summary(rows: list[preview.Row]) -> None:
+def _chat_lines(row: whatsapp_preview.WhatsAppRow) -> list[str]:
+    """A heading line, the message as the recipient sees it, each variable with what was cleaned, and problems."""
+    head = f"{row.locale} {row.status} whatsapp {row.content_sid}"
+    if row.error:
+        return [f"{head}: ERROR {row.error}"]
+    lines = [f"{head}: {row.characters}/{whatsapp_preview.wa.MAX_BODY} characters, 1 message"]
+    lines += [f"  | {line}" for line in row.body.splitlines()]
+    for var in row.variables:
+        notes = f"  ({'; '.join(whatsapp_preview.NOTES[n] for n in var.notes)})" if var.notes else ""
+        lines.append(f"  {{{{{var.key}}}}} {var.name} = {var.value!r}{notes}")
+    lines += [f"  PROBLEM: the approved text {problem}" for problem in row.problems]
+    return lines
+
+
+def _summary(rows: list[preview.Row], chats: list[whatsapp_preview.WhatsAppRow]) -> None:
     """One closing line; exit 1 when a template does not render (over-budget SMS only warn)."""
     over = [r for r in rows if r.over_budget]
-    broken = [r for r in rows if r.error]
+    broken = [r for r in rows if r.error] + [c for c in chats if c.error or c.problems]
     sms = sum(r.cost is not None for r in rows)  # only SMS rows carry a segment cost
+    click.echo(f"{len(chats)} WhatsApp messages, billed one each")
     click.echo(f"{sms} SMS, {len(rows) - sms} emails: {len(over)} SMS over budget, {len(broken)} templates failed")
     if broken:
         raise SystemExit(1)

@@ -28,6 +28,14 @@ REASONS = {
 
 CHANNELS = {"sms": _l("SMS"), "email": _l("Email"), "whatsapp": _l("WhatsApp")}
 
+# What a WhatsApp preview's variable needed (worker/whatsapp_preview.py NOTES).
+WHATSAPP_NOTES = {
+    "empty": _l("empty: a placeholder is sent"),
+    "breaks": _l("held a newline or tab: cleaned"),
+    "spaces": _l("held too many spaces in a row: cleaned"),
+    "cut": _l("too long: cut"),
+}
+
 PROBLEMS = {
     resend.CHOOSE_CHANNELS: _l("Choose SMS and/or email."),
     resend.NOT_CONFIGURED: _l("This channel is not configured on this service."),

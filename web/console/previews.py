@@ -4,7 +4,7 @@ from flask import Response, abort, render_template
 from flask.typing import ResponseReturnValue
 
 from web.console.base import bp, services
-from worker import preview
+from worker import preview, whatsapp_preview
 from worker.locales import LOCALES
 
 # The rendered email is shown in a sandboxed iframe of our own pages: still no script, no outside resource, no form,
@@ -20,16 +20,22 @@ EMAIL_HEADERS = {
 
 @bp.get("/messages")
 def messages() -> ResponseReturnValue:
-    """Every SMS (text, length, encoding, segments) and every email's subject, grouped by status."""
+    """Every SMS (text, length, encoding, segments), every email's subject and every WhatsApp template as the
+    recipient sees it, grouped by status."""
     settings = services().settings
     folded = settings.sms_fold_locales
     link = preview.sample_link(settings.short_links, settings.public_base_url)
     rows = preview.preview(services().renderer, fold_locales=folded, link=link)
-    statuses = list(dict.fromkeys(row.status for row in rows))
+    chats, example = whatsapp_preview.preview_for(settings, link=link, templates_dir=services().renderer.templates_dir)
+    statuses = list(dict.fromkeys([*(row.status for row in rows), *(chat.status for chat in chats)]))
     context = {
-        "groups": [(status, [row for row in rows if row.status == status]) for status in statuses],
+        "groups": [
+            (status, [row for row in rows if row.status == status], [chat for chat in chats if chat.status == status])
+            for status in statuses
+        ],
         "link_length": len(link),
         "folded": ", ".join(sorted(folded)),
+        "whatsapp_example": example,
     }
     return render_template("console/messages.html", **context)
 

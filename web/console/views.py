@@ -22,6 +22,7 @@ for _name, _table in {
     "outcome": labels.OUTCOMES,
     "why": labels.REASONS,
     "channel": labels.CHANNELS,
+    "wa_note": labels.WHATSAPP_NOTES,
 }.items():
     bp.add_app_template_filter(partial(labels.label, _table), _name)
 bp.add_app_template_filter(moment, "moment")  # a stored time (seconds since the epoch) for the `when` macro

@@ -11,8 +11,8 @@ from twilio.base.exceptions import TwilioRestException
 from worker import whatsapp_templates
 from worker.channels.base import Outgoing, Sent
 from worker.channels.sms import Sms, status_callback
-from worker.errors import ConfigurationError, PermanentError, RecipientRejected, TransientError, Unreachable
 from worker.clients.twilio_sms import classify
+from worker.errors import ConfigurationError, PermanentError, RecipientRejected, TransientError, Unreachable
 
 if TYPE_CHECKING:
     from worker.rendering import Renderer
@@ -74,8 +74,7 @@ class WhatsApp(Sms):
             raise ConfigurationError(
                 f"no WhatsApp template for {status} in {locale}: add [{status}.{locale}] to WHATSAPP_TEMPLATES"
             )
-        placeholders = {"first_name": GREETING.get(locale, whatsapp_templates.PLACEHOLDER)}
-        variables = whatsapp_templates.content_variables(template, context, placeholders=placeholders)
+        variables = sent_variables(template, context, locale)
         body = _checked_body(renderer, status, locale, variables)
         payload = {
             "to": destination,
@@ -116,6 +115,14 @@ class WhatsApp(Sms):
     def refused(self, code: str | None) -> bool:
         """63014: the recipient blocked the business; no other channel should insist."""
         return code is not None and code.isdigit() and int(code) in BLOCKED
+
+
+def sent_variables(
+    template: whatsapp_templates.WhatsAppTemplate, context: Mapping[str, Any], locale: str
+) -> dict[str, str]:
+    """The ContentVariables of a send (previews show the same): within WhatsApp's limits, an empty name a greeting."""
+    placeholders = {"first_name": GREETING.get(locale, whatsapp_templates.PLACEHOLDER)}
+    return whatsapp_templates.content_variables(template, context, placeholders=placeholders)
 
 
 def _checked_body(renderer: "Renderer", status: str, locale: str, variables: Mapping[str, str]) -> str:
