@@ -67,7 +67,9 @@ class RedisFigures:
     def _today(self) -> Iterator[Metric]:
         """What today (UTC) cost so far, per channel, from the dashboard's counters: a day's cost is the value just
         before midnight UTC; money only for the countries PRICE_TABLE prices."""
-        (today,) = dashboard.report(self.services.redis, self.services.settings.price_table, days=1)
+        (today,) = dashboard.report(
+            self.services.redis, self.services.settings.price_table, self.services.settings.rules, days=1
+        )
         messages = GaugeMetricFamily(
             "notifier_today_messages", "Messages the providers took today (UTC)", labels=["channel"]
         )

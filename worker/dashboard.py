@@ -11,6 +11,7 @@ import redis
 
 from worker import channels
 from worker.prices import PriceTable
+from worker.rules import Rules
 from worker.store import daily
 
 DAYS = 14
@@ -55,11 +56,11 @@ class Day:
     p95: float | None
 
 
-def report(client: redis.Redis, prices: PriceTable, days: int = DAYS) -> list[Day]:
+def report(client: redis.Redis, prices: PriceTable, used: Rules, days: int = DAYS) -> list[Day]:
     """The last `days` UTC days, oldest first: `days` hash reads in one round trip."""
     dates = daily.last_days(days)
     rows = daily.read(client, dates)
-    names = channel_names(rows)
+    names = channel_names(rows, used)
     return [
         Day(
             date,
@@ -82,10 +83,11 @@ def totals(days: list[Day]) -> list[ChannelDay]:
     return summed
 
 
-def channel_names(rows: Iterable[Mapping[str, int]]) -> list[str]:
-    """The registered channels in display order, then any other the counters name (one since removed)."""
+def channel_names(rows: Iterable[Mapping[str, int]], used: Rules) -> list[str]:
+    """The channels the rules send on or the counters name (a resend's, one since removed), in display order."""
     seen = {key.partition(":")[0] for row in rows for key in row if not key.startswith("latency:")}
-    return [*channels.names(), *sorted(seen - set(channels.names()))]
+    shown = [name for name in channels.names() if used.uses(name) or name in seen]
+    return [*shown, *sorted(seen - set(channels.names()))]
 
 
 def channel_day(name: str, row: Mapping[str, int], prices: PriceTable) -> ChannelDay:

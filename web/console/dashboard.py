@@ -27,7 +27,7 @@ CHARTED = ("sent", "delivered", "read", "clicked", "failed")
 @bp.get("/dashboard")
 def dashboard_page() -> ResponseReturnValue:
     """Charts to look at, the exact figures in a table under them."""
-    days = dashboard.report(services().redis, services().settings.price_table)
+    days = _report()
     dates = [day.date for day in days]
     per_channel = [
         (total, _channel_chart(dates, [day.channels[i] for day in days]), [(d.date, d.channels[i]) for d in days])
@@ -42,7 +42,13 @@ def dashboard_page() -> ResponseReturnValue:
 @bp.get("/dashboard.json")
 def dashboard_data() -> ResponseReturnValue:
     """The dashboard's figures as JSON, for a script or a spreadsheet."""
-    return jsonify(dashboard.as_json(dashboard.report(services().redis, services().settings.price_table)))
+    return jsonify(dashboard.as_json(_report()))
+
+
+def _report() -> list[dashboard.Day]:
+    """The last 14 days, for the channels this service's rules send on (and any the counters name)."""
+    settings = services().settings
+    return dashboard.report(services().redis, settings.price_table, settings.rules)
 
 
 def _channel_chart(dates: list[str], ones: list[dashboard.ChannelDay]) -> charts.Chart:
