@@ -14,6 +14,7 @@ from worker.rules import Rules, RulesError
 
 DEVELOPMENT_ENVS = ("development", "test")
 DEV_SECRET_KEY = "development-only-secret-key"  # noqa: S105 - refused outside development
+DEV_CONTACT_INDEX_KEY = "development-only-contact-index-key"  # noqa: S105 - refused outside development
 TWILIO_API_URL = "https://api.twilio.com"
 SHIPPIFY_API_URL = "https://api.shippify.co"
 
@@ -49,6 +50,8 @@ class Settings:
     public_base_url: str = ""
     short_links: bool = False  # messages carry PUBLIC_BASE_URL/t/<code> instead of Shippify's long link
     secret_key: str = field(default="", repr=False)
+    # Keys of the recipient search index's HMAC: the first writes, all are searched (so the key can be rotated).
+    contact_index_keys: tuple[bytes, ...] = field(default=(DEV_CONTACT_INDEX_KEY.encode(),), repr=False)
     api_tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
     default_locale: str = "es"
     default_country: str = "EC"
@@ -126,6 +129,7 @@ class _Reader:
             "SHIPPIFY_APP_SECRET": " (Shippify dashboard → company settings → APP SECRET)",
             "WEBHOOK_TOKENS": " (a random secret: python -c 'import secrets; print(secrets.token_urlsafe(32))')",
             "SECRET_KEY": " (a long random secret for console sessions)",
+            "CONTACT_INDEX_KEY": " (a long random secret, kept apart from SECRET_KEY, for the recipient search index)",
             "TWILIO_ACCOUNT_SID": " (Twilio console → Account info), or remove sms from NOTIFY_RULES",
             "TWILIO_AUTH_TOKEN": " (Twilio console → Account info)",
             "SMTP_URL": " (smtp://user:password@host:587 of your mail relay), or remove email from NOTIFY_RULES",
@@ -158,6 +162,7 @@ class _Reader:
             public_base_url=self.url("PUBLIC_BASE_URL", "", ("https",) if not dev else ("https", "http")),
             short_links=self.boolean("SHORT_LINKS", False),
             secret_key=self.text("SECRET_KEY", DEV_SECRET_KEY if dev else ""),
+            contact_index_keys=self.contact_index_keys(dev),
             api_tokens=self.api_tokens(),
             default_locale=self.choice("DEFAULT_LOCALE", "es", LOCALES),
             default_country=self.country(),
@@ -212,6 +217,17 @@ class _Reader:
         elif not dev and any(len(t) < 16 for t in tokens):
             self.problems.append("WEBHOOK_TOKENS: each secret must be at least 16 characters in production")
         return tuple(t.encode() for t in tokens)
+
+    def contact_index_keys(self, dev: bool) -> tuple[bytes, ...]:
+        """CONTACT_INDEX_KEY: comma-separated, the first writing the search index and every one searched."""
+        keys = tuple(k.strip() for k in self.text("CONTACT_INDEX_KEY").split(",") if k.strip())
+        if not keys and dev:
+            keys = (DEV_CONTACT_INDEX_KEY,)
+        if not keys:
+            self.require(CONTACT_INDEX_KEY="")
+        elif not dev and any(k == DEV_CONTACT_INDEX_KEY or len(k) < 16 for k in keys):
+            self.problems.append("CONTACT_INDEX_KEY: each key must be a random value of at least 16 characters")
+        return tuple(k.encode() for k in keys)
 
     def api_tokens(self) -> dict[str, str]:
         """`name:token` pairs; the name is the actor recorded in the audit trail."""
