@@ -84,7 +84,7 @@ def test_forget_leaves_nothing_that_mentions_the_person_but_the_opt_out(
     links = {redis_client.hget(key, "delivery_id") for key in redis_client.keys("ntf:link:*")}
     assert links == {OTHER.encode()}  # only the other recipient's short links are left
     assert not services.queue.failed_job_registry.get_job_ids()  # the failed send's job went with its text
-    assert services.store.is_opted_out(PHONE_E164)
+    assert services.store.is_opted_out(PHONE_E164) and not redis_client.exists(f"ntf:inbound:{STOP_SID}")
     # Another recipient's records are untouched, and still found by their contact.
     assert _others(redis_client) == {**others, "ntf:recent": OTHER}  # the erased deliveries left the recent list
     assert recipients.deliveries(services.store, OTHER_PHONE) == [OTHER]

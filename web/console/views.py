@@ -73,7 +73,7 @@ def _recipient_results(form: FindForm, contact: str) -> ResponseReturnValue:
         return _home(
             form, _("Nothing was sent to that phone number or email in the last %(days)d days.", days=days), 404
         )
-    return render_template("console/search.html", form=form, rows=activity(services().store, found))
+    return render_template("console/home.html", form=form, results=activity(services().store, found), error=None)
 
 
 @bp.get("/deliveries/<delivery_id>")
