@@ -57,7 +57,7 @@ def recipient_forget() -> ResponseReturnValue:
     erased = recipients.forget(services(), form.contact.data or "", actor=g.staff.username)
     flash(
         _(
-            "Erased %(deliveries)d deliveries (%(records)d records).",
+            "Deliveries erased: %(deliveries)d (records: %(records)d).",
             deliveries=erased.deliveries,
             records=erased.records,
         ),
