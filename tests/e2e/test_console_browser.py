@@ -46,14 +46,17 @@ def page(base_url):
         browser.close()
 
 
-def test_find_by_reference_and_resend_to_a_corrected_number(page, sandbox, make_staff, work):
-    sandbox.add_delivery(DELIVERY, reference="PO-7781", name="Iliana Bolaños")
-    make_staff("ana")
-
+def sign_in(page, account) -> None:
+    """Sign in on the console's login page as a staff account made by `make_staff`."""
     page.goto("/console/")
-    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Username").fill(account.username)
     page.get_by_label("Password").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+def test_find_by_reference_and_resend_to_a_corrected_number(page, sandbox, make_staff, work):
+    sandbox.add_delivery(DELIVERY, reference="PO-7781", name="Iliana Bolaños")
+    sign_in(page, make_staff("ana"))
     page.get_by_label("Delivery id or merchant reference").fill("PO-7781")
     page.get_by_role("button", name="Find").click()
     sync_api.expect(page.get_by_role("heading", name=f"Delivery {DELIVERY}")).to_be_visible()
@@ -87,11 +90,7 @@ def test_admin_finds_a_recipient_by_phone_and_erases_them_after_confirming(
     sandbox.add_delivery(DELIVERY, phone="0998976565", name="Iliana Bolaños")
     assert post_webhook({"id": DELIVERY}, status="going_to_dropoff").status_code == 202
     work()
-    make_staff("bruno", "admin")
-    page.goto("/console/")
-    page.get_by_label("Username").fill("bruno")
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, make_staff("bruno", "admin"))
     page.get_by_label("Delivery id or merchant reference, phone or email").fill("(099) 897-6565")
     page.get_by_role("button", name="Find").click()
     sync_api.expect(page.locator("#results").get_by_role("link", name=DELIVERY)).to_be_visible()
