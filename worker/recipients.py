@@ -70,8 +70,7 @@ def forget(services: Services, term: str, actor: str) -> erasure.Erased:
     """Erase the person's deliveries, index entries, reply marks and the jobs that served them; keep the opt-out
     (it must go on being honoured) and add an audit entry that does not name them."""
     person = find(services, term)
-    digests = contact_index.digests(services.store.contact_keys, person.contact)
-    erased = erasure.erase(services.redis, person.delivery_ids, digests)
+    erased = erasure.erase(services.redis, contact_index.digests(services.store.contact_keys, person.contact))
     _delete_jobs(services, erased.job_ids)
     erasure.audit_erasure(services.redis, actor, erased)
     log.info("recipient erased", extra={"actor": actor, "deliveries": erased.deliveries, "records": erased.records})

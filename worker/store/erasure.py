@@ -5,8 +5,10 @@ What stays is the opt-out (keys.optout, a digest of the number), which must go o
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import redis
+from redis.client import Pipeline
 
 from worker.store import audit, contact_index, keys
 from worker.store.rows import as_text
@@ -23,24 +25,41 @@ class Erased:
     job_ids: tuple[tuple[str, str], ...]  # ("event" | "notification", id): the caller removes their RQ jobs
 
 
-def erase(client: redis.Redis, delivery_ids: Sequence[str], contact_digests: Sequence[str]) -> Erased:
-    """Delete the deliveries' events, notifications, outboxes, provider ids, short links and timelines, take them
-    out of every contact's index and of the recent list, and delete the person's index and reply marks."""
-    doomed, unindex, job_ids = _records(client, delivery_ids)
-    sids = contact_index.replies(client, contact_digests)
-    doomed += [keys.inbound(sid) for sid in sids]
-    doomed += [k for d in contact_digests for k in (keys.contact(d), keys.replies(d))]
+def erase(client: redis.Redis, contact_digests: Sequence[str]) -> Erased:
+    """Delete the deliveries indexed under the person's digests: events, notifications, outboxes, provider ids, short
+    links and timelines; take them out of every contact's index and of the recent list; delete the person's index
+    and reply marks. One transaction, retried if a message for them is recorded meanwhile (WATCH)."""
+    index_keys = [keys.contact(d) for d in contact_digests] + [keys.replies(d) for d in contact_digests]
     with client.pipeline() as pipe:
-        pipe.delete(*doomed)
-        for index_key, delivery_id in unindex:
-            pipe.zrem(index_key, delivery_id)
-        for delivery_id in delivery_ids:
-            pipe.lrem(keys.RECENT, 0, delivery_id)
-        deleted = int(pipe.execute()[0])
-    return Erased(len(delivery_ids), deleted, tuple(job_ids))
+        while True:
+            try:
+                pipe.watch(*index_keys)
+                erased = _erase(pipe, contact_digests)
+                pipe.execute()
+                return erased
+            except redis.WatchError:
+                continue
 
 
-def _records(client: redis.Redis, delivery_ids: Sequence[str]) -> tuple[list[str], list[tuple[str, str]], list]:
+def _erase(pipe: Pipeline, contact_digests: Sequence[str]) -> Erased:
+    """Read what to delete while watching (the pipeline runs each read at once), then queue the deletes."""
+    delivery_ids = contact_index.deliveries(pipe, contact_digests)
+    if delivery_ids:
+        pipe.watch(*[keys.timeline(d) for d in delivery_ids])  # a new event or message for them: start again
+    doomed, unindex, job_ids = _records(pipe, delivery_ids)
+    doomed += [keys.inbound(sid) for sid in contact_index.replies(pipe, contact_digests)]
+    doomed += [k for d in contact_digests for k in (keys.contact(d), keys.replies(d))]
+    records = int(pipe.exists(*doomed))
+    pipe.multi()
+    pipe.delete(*doomed)
+    for index_key, delivery_id in unindex:
+        pipe.zrem(index_key, delivery_id)
+    for delivery_id in delivery_ids:
+        pipe.lrem(keys.RECENT, 0, delivery_id)
+    return Erased(len(delivery_ids), records, tuple(job_ids))
+
+
+def _records(client: Any, delivery_ids: Sequence[str]) -> tuple[list[str], list[tuple[str, str]], list]:
     """The keys of each delivery's records, the (index, delivery) pairs other contacts hold, and the job owners."""
     doomed: list[str] = [keys.timeline(d) for d in delivery_ids]
     unindex: list[tuple[str, str]] = []
@@ -59,7 +78,7 @@ def _records(client: redis.Redis, delivery_ids: Sequence[str]) -> tuple[list[str
     return doomed, unindex, job_ids
 
 
-def _notification_keys(client: redis.Redis, nid: str, delivery_id: str, unindex: list[tuple[str, str]]) -> list[str]:
+def _notification_keys(client: Any, nid: str, delivery_id: str, unindex: list[tuple[str, str]]) -> list[str]:
     """A notification's record, its outbox and provider id; its contact's index entry goes to `unindex`."""
     provider_id, contact_ix = (
         as_text(v) if v else "" for v in client.hmget(keys.notification(nid), "provider_id", "contact_ix")
