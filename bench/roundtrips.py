@@ -27,15 +27,21 @@ TOKEN = "bench-webhook-secret-0123456789"
 
 
 class CountingProxy:
-    """Forwards TCP to Redis; `trips` counts client sends that follow an answer (or start a connection)."""
+    """Forwards TCP to Redis; `trips` counts client sends that follow an answer (or start a connection). With
+    `cut_on`, a client send holding those bytes is not forwarded: its connection is cut there, for real (`cuts`)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, cut_on: bytes = b"") -> None:
         self.target = ("127.0.0.1", port)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.trips = 0
+        self.trips = self.cuts = 0
+        self.cut_on = cut_on
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop accepting connections."""
+        self.listener.close()
 
     def _accept(self) -> None:
         while True:
@@ -50,6 +56,9 @@ class CountingProxy:
 
     def _pipe(self, source: socket.socket, sink: socket.socket, answered: list[bool], outgoing: bool) -> None:
         while data := _recv(source):
+            if outgoing and self.cut_on and self.cut_on in data:
+                self.cuts += 1
+                break
             with self.lock:
                 if outgoing and answered[0]:
                     self.trips += 1

@@ -183,6 +183,17 @@ def work(redis_client: redis.Redis):
     return run
 
 
+def flask_cli(app):
+    """`flask --app web ...` as installed (every command is a pyproject entry point), run against `app`: call it
+    with the CliRunner's arguments (args=[...], input=...)."""
+    import functools
+
+    from flask.cli import FlaskGroup
+
+    group = FlaskGroup(create_app=lambda: app, load_dotenv=False, add_default_commands=False)
+    return functools.partial(app.test_cli_runner().invoke, group)
+
+
 @pytest.fixture
 def post_webhook(client):
     """POST a Shippify webhook with the secret header."""
@@ -193,6 +204,20 @@ def post_webhook(client):
         if isinstance(body, (bytes, str)):
             return client.post(path, data=body, headers=headers, content_type="application/json", **kwargs)
         return client.post(path, json=body, headers=headers, **kwargs)
+
+    return post
+
+
+@pytest.fixture
+def twilio_post(client, sandbox):
+    """POST a form to our Twilio endpoints, signed the way Twilio signs it."""
+
+    def post(path: str, form: dict, signature: str | None = None):
+        from twilio.request_validator import RequestValidator
+
+        url = "http://localhost" + path
+        signature = signature or RequestValidator(sandbox.auth_token).compute_signature(url, form)
+        return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
 
     return post
 

@@ -5,6 +5,9 @@ from email.message import EmailMessage
 import pytest
 
 from tests.conftest import free_port
+from worker.clients.shippify import ShippifyClient
+from worker.clients.smtp_mailer import SmtpMailer, SmtpTarget
+from worker.clients.twilio_sms import TwilioSms
 from worker.errors import (
     AmbiguousSend,
     ConfigurationError,
@@ -13,9 +16,6 @@ from worker.errors import (
     TransientError,
     UnknownDelivery,
 )
-from worker.mail import SmtpMailer, SmtpTarget
-from worker.shippify import ShippifyClient
-from worker.sms import TwilioSms
 
 
 @pytest.fixture

@@ -88,5 +88,5 @@ def test_the_web_process_writes_only_json_lines_and_access_lines_carry_the_reque
 def _answers(url: str) -> bool:
     try:
         return requests.get(url, timeout=1).status_code == 200
-    except (requests.ConnectionError, requests.Timeout):  # not listening yet, or its worker still booting
+    except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still booting on a busy machine
         return False

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import flask_cli
 from worker import failed
 
 SMS_JOB_DESCRIPTION = "send sms for delivery t-1"
@@ -60,14 +61,14 @@ def test_requeue_all(failed_sms, services, work, sandbox):
 
 
 def test_cli_list_requeue_discard(app, failed_sms, services, work, sandbox):
-    runner = app.test_cli_runner()
-    listed = runner.invoke(args=["failed", "list"])
+    runner = flask_cli(app)
+    listed = runner(args=["failed", "list"])
     assert listed.exit_code == 0 and failed_sms.id in listed.output and "ConfigurationError" in listed.output
-    assert runner.invoke(args=["failed", "requeue"]).exit_code == 2  # neither ids nor --all
-    missing = runner.invoke(args=["failed", "discard", "no-such-job"])
+    assert runner(args=["failed", "requeue"]).exit_code == 2  # neither ids nor --all
+    missing = runner(args=["failed", "discard", "no-such-job"])
     assert missing.exit_code == 1 and "not in the failed list: no-such-job" in missing.output
-    requeued = runner.invoke(args=["failed", "requeue", "--all"])
+    requeued = runner(args=["failed", "requeue", "--all"])
     assert requeued.exit_code == 0 and "1 job(s) requeued" in requeued.output
     work()
     assert len(sandbox.sms) == 1
-    assert runner.invoke(args=["failed", "discard", "--all"]).output.startswith("0 job(s) discarded")
+    assert runner(args=["failed", "discard", "--all"]).output.startswith("0 job(s) discarded")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import flask_cli
 from worker import preview
 from worker.channels.email import build_email
 from worker.locales import LOCALES
@@ -109,7 +110,7 @@ def test_email_html_has_lang_a_tracking_button_and_nothing_external(status, loca
 
 
 def test_preview_command_prints_each_sms_and_subject(app):
-    result = app.test_cli_runner().invoke(args=["messages", "preview", "--locale", "es"])
+    result = flask_cli(app)(args=["messages", "preview", "--locale", "es"])
     assert result.exit_code == 0, result.output
     assert "es going_to_dropoff sms: 159 chars, GSM-7, 1 segment, 159/160 units\n" in result.output
     assert "  Farmacias del Puerto: Guadalupe-Concepcion, tu pedido va en camino. Siguelo: https://" in result.output
@@ -121,12 +122,12 @@ def test_preview_command_warns_over_budget(app, tmp_path):
     (tmp_path / "pt" / "at_dropoff").mkdir(parents=True)
     (tmp_path / "pt" / "at_dropoff" / "sms.txt").write_text("{{ merchant }}: " + "ã" * 60 + " {{ tracking_url }}")
     app.extensions["notifier"].renderer = Renderer(Path(tmp_path))
-    result = app.test_cli_runner().invoke(args=["messages", "preview", "--status", "at_dropoff", "--locale", "pt"])
+    result = flask_cli(app)(args=["messages", "preview", "--status", "at_dropoff", "--locale", "pt"])
     heading = "pt at_dropoff sms: 165 chars, GSM-7, 2 segments, 165/160 units  WARNING: over budget (max 1)"
     assert heading in result.output
     assert result.exit_code == 0 and "1 SMS over budget" in result.output
 
 
 def test_preview_command_unknown_status(app):
-    result = app.test_cli_runner().invoke(args=["messages", "preview", "--status", "nope"])
+    result = flask_cli(app)(args=["messages", "preview", "--status", "nope"])
     assert result.exit_code == 1 and "no templates for status 'nope'" in result.output

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rq import SimpleWorker
 
 from tests.conftest import WEBHOOK_TOKEN, free_port, wait_for
-from web.cli import doctor
+from web.commands.doctor import doctor
 from worker import logs, reporting
 
 

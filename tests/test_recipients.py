@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.conftest import flask_cli
 from tests.recipient_data import (
     EMAIL,
     FIRST,
@@ -41,9 +42,8 @@ def recorded(app, client, sandbox, post_webhook, work, redis_client):
     return app
 
 
-def cli(app, *args: str):
-    result = app.test_cli_runner().invoke(args=["recipient", *args])
-    return result
+def cli(app, *args: str, **kwargs):
+    return flask_cli(app)(args=["recipient", *args], **kwargs)
 
 
 def test_export_shows_the_persons_notifications_and_opt_out(recorded):
@@ -112,7 +112,7 @@ def test_forget_is_audited_without_the_contact(recorded, redis_client):
 
 
 def test_forget_asks_first(recorded, services):
-    result = recorded.test_cli_runner().invoke(args=["recipient", "forget", EMAIL], input="n\n")
+    result = cli(recorded, "forget", EMAIL, input="n\n")
     assert result.exit_code == 1 and "Aborted" in result.output
     assert recipients.deliveries(services.store, EMAIL) == [SECOND, FIRST]
 

@@ -7,7 +7,7 @@ import pytest
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
-from worker import events, queueing, send
+from worker import events, queueing, send_job
 from worker.intake import event_id
 from worker.store import keys
 
@@ -33,7 +33,7 @@ def test_a_rerun_after_a_crash_part_way_queues_the_rest_and_sends_nothing_twice(
     crash_after_recording_both_and_queueing_the_sms(services, redis_client)
     assert services.store.notification(EMAIL)["state"] == "pending" and services.queue.count == 2
     if sms_sent_before_the_rerun:  # another worker took the SMS job meanwhile
-        assert send.send_notification(SMS, services) == "queued"
+        assert send_job.send_notification(SMS, services) == "queued"
     work()  # the event's job again, then the sends
     assert [m["to"] for m in sandbox.sms] == ["+593998976565"]
     assert len(sandbox.emails) == 1

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import flask_cli
 from worker.errors import UnknownDelivery
 from worker.resend import CAP, InvalidResend, ResendLimited, ResendRequest, resend
 
@@ -130,7 +131,7 @@ def test_the_resend_command_sends_to_a_corrected_number_and_says_what_it_queued(
 
     sandbox.add_delivery(DELIVERY)
     args = ["resend", DELIVERY, "--channel", "sms", "--to", "+593 99 111 2233", "--reason", "changed number"]
-    result = app.test_cli_runner().invoke(args=args)
+    result = flask_cli(app)(args=args)
     assert result.exit_code == 0, result.output
     work()
     (sms,) = sandbox.sms
@@ -149,7 +150,7 @@ def test_the_resend_command_sends_to_a_corrected_number_and_says_what_it_queued(
 )
 def test_the_resend_command_refuses_with_a_reason_and_sends_nothing(app, sandbox, work, args, exit_code, said):
     sandbox.add_delivery(DELIVERY)
-    result = app.test_cli_runner().invoke(args=["resend", *args])
+    result = flask_cli(app)(args=["resend", *args])
     work()
     assert result.exit_code == exit_code and said in result.output
     assert not sandbox.sms and not sandbox.emails

@@ -8,7 +8,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from tests.conftest import API_TOKEN
+from tests.conftest import API_TOKEN, flask_cli
 from web import create_app
 from worker.store import refusals
 
@@ -88,11 +88,11 @@ def test_a_staff_member_sees_the_cap_in_the_console_and_the_refusal_in_the_cli(
         answers.append(staff_client.post(f"/console/deliveries/{delivery_id}/resend", data=form))
     assert [a.status_code for a in answers] == [302, 429]
     assert "You reached your resend limit (1 an hour for this kind of destination)" in answers[1].text
-    listed = app.test_cli_runner().invoke(args=["resend-refusals"])
+    listed = flask_cli(app)(args=["resend-refusals"])
     assert listed.exit_code == 0 and f"\tana\t{second}\tcorrected 1/hour" in listed.output
     # the CLI operator is an actor of their own (cli:<os user>): one corrected resend, then the cap, said plainly
-    runner = app.test_cli_runner()
+    runner = flask_cli(app)
     command = ["resend", "--channel", "email", "--to", "x@attacker.example"]
-    results = [runner.invoke(args=[command[0], delivery_id, *command[1:]]) for delivery_id in (first, second)]
+    results = [runner(args=[command[0], delivery_id, *command[1:]]) for delivery_id in (first, second)]
     assert [r.exit_code for r in results] == [0, 1]
     assert "you reached your resend cap to a corrected destination (1 per hour)" in results[1].output

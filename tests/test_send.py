@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import wait_for
-from worker import send
+from worker import send_job
 from worker.events import notification_id
 
 SMS_ID = notification_id("t-1", "going_to_dropoff", "sms")
@@ -90,8 +90,8 @@ def test_transient_errors_exhaust_retries_and_stay_inspectable(sandbox, post_web
 def test_rerun_of_a_finished_send_does_nothing(sandbox, post_webhook, work, services):
     fire(sandbox, post_webhook)
     work()
-    assert send.send_notification(SMS_ID, services) == "queued"
-    assert send.send_notification(EMAIL_ID, services) == "sent"
+    assert send_job.send_notification(SMS_ID, services) == "queued"
+    assert send_job.send_notification(EMAIL_ID, services) == "sent"
     assert len(sandbox.sms) == 1 and len(sandbox.emails) == 1
 
 

@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 
+from tests.conftest import flask_cli
 from worker import logs, preview
 from worker.events import notification_id
 from worker.settings import Settings, SettingsError
@@ -207,7 +208,7 @@ def test_with_short_links_every_one_segment_sms_keeps_a_margin_of_40_characters(
 
 
 def test_the_preview_command_measures_the_short_link_when_short_links_are_on(app):
-    result = app.test_cli_runner().invoke(args=["messages", "preview", "--status", "at_dropoff", "--locale", "es"])
+    result = flask_cli(app)(args=["messages", "preview", "--status", "at_dropoff", "--locale", "es"])
     assert result.exit_code == 0, result.output
     assert "sample link: 31 characters (SHORT_LINKS)" in result.output
     assert "http://localhost/t/xxxxxxxxxxxx" in result.output

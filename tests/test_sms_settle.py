@@ -3,9 +3,9 @@ to the same number for another notification, as a resend does: the lookup may on
 
 import pytest
 
+from worker.clients.twilio_sms import same_text
 from worker.events import notification_id
 from worker.resend import ResendRequest, resend
-from worker.sms import same_text
 
 DELIVERY = "t-shiinc-27946"
 AUTOMATIC = notification_id(DELIVERY, "going_to_dropoff", "sms")

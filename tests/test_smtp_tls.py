@@ -10,8 +10,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.conftest import free_port
+from worker.clients.smtp_mailer import SmtpMailer
 from worker.errors import ConfigurationError, TransientError
-from worker.mail import SmtpMailer
 
 USER, PASSWORD = "notifier", "relay-password-0123"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import STAFF_PASSWORD
+from tests.conftest import STAFF_PASSWORD, flask_cli
 from worker.store import staff
 
 
@@ -42,20 +42,20 @@ def test_an_existing_username_is_refused(redis_client):
 
 
 def test_cli_add_list_remove(app, redis_client):
-    runner = app.test_cli_runner()
+    runner = flask_cli(app)
     typed = f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n"
-    added = runner.invoke(args=["staff", "add", "ana", "--role", "admin"], input=typed)
+    added = runner(args=["staff", "add", "ana", "--role", "admin"], input=typed)
     assert added.exit_code == 0 and "added ana (admin)" in added.output
-    runner.invoke(args=["staff", "add", "bruno", "--password", STAFF_PASSWORD])
-    assert runner.invoke(args=["staff", "list"]).output == "ana\tadmin\nbruno\tsupport\n"
-    assert runner.invoke(args=["staff", "remove", "bruno"]).output == "removed bruno\n"
+    runner(args=["staff", "add", "bruno", "--password", STAFF_PASSWORD])
+    assert runner(args=["staff", "list"]).output == "ana\tadmin\nbruno\tsupport\n"
+    assert runner(args=["staff", "remove", "bruno"]).output == "removed bruno\n"
     assert staff.get(redis_client, "bruno") is None
-    again = runner.invoke(args=["staff", "remove", "bruno"])
+    again = runner(args=["staff", "remove", "bruno"])
     assert again.exit_code == 1 and "no staff member named 'bruno'" in again.output
 
 
 def test_cli_refuses_a_weak_password(app):
-    result = app.test_cli_runner().invoke(args=["staff", "add", "ana", "--password", "short"])
+    result = flask_cli(app)(args=["staff", "add", "ana", "--password", "short"])
     assert result.exit_code == 1 and "password must be 12 to 256 characters" in result.output
 
 

@@ -9,18 +9,6 @@ SMS_ID = notification_id("t-1", "going_to_dropoff", "sms")
 
 
 @pytest.fixture
-def twilio_post(client, sandbox):
-    """POST a form to our Twilio endpoints, signed the way Twilio signs it."""
-
-    def post(path: str, form: dict, signature: str | None = None):
-        url = "http://localhost" + path
-        signature = signature or RequestValidator(sandbox.auth_token).compute_signature(url, form)
-        return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
-
-    return post
-
-
-@pytest.fixture
 def sent_sid(sandbox, post_webhook, work) -> str:
     sandbox.add_delivery("t-1", email=None)
     post_webhook({"id": "t-1"}, status="going_to_dropoff")

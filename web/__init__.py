@@ -37,13 +37,10 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(metrics.bp)
     short_links.init_app(app)
 
-    from web import api, console, console_cli, preview_cli, recipient_cli
+    from web import api, console
 
     app.register_blueprint(api.bp)
     console.init_app(app)
-    console_cli.register(app)
-    preview_cli.register(app)
-    recipient_cli.register(app)
     app.register_blueprint(openapi.bp)
     app.after_request(relative_redirects)
     return app

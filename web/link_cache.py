@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from worker.shippify import TrackingLink
+from worker.clients.shippify import TrackingLink
 
 TTL_SECONDS = 10.0
 MAX_ENTRIES = 10_000

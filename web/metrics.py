@@ -9,6 +9,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from rq import Worker
 from rq.job import Job
 
+from worker import dashboard
 from worker.services import Services
 
 bp = Blueprint("metrics", __name__)
@@ -37,6 +38,7 @@ class RedisFigures:
         )
         yield from self._queue()
         yield self._latency()
+        yield from self._today()
 
     def _queue(self) -> Iterator[Metric]:
         """Depth, failed and scheduled jobs, the oldest queued job's age, and live workers."""
@@ -61,6 +63,24 @@ class RedisFigures:
         )
         family.add_metric([], buckets=[(bound, float(count)) for bound, count in buckets], sum_value=total)
         return family
+
+    def _today(self) -> Iterator[Metric]:
+        """What today (UTC) cost so far, per channel, from the dashboard's counters: a day's cost is the value just
+        before midnight UTC; money only for the countries PRICE_TABLE prices."""
+        (today,) = dashboard.report(self.services.redis, self.services.settings.price_table, days=1)
+        messages = GaugeMetricFamily(
+            "notifier_today_messages", "Messages the providers took today (UTC)", labels=["channel"]
+        )
+        segments = GaugeMetricFamily("notifier_today_segments", "SMS segments billed today (UTC)", labels=["channel"])
+        cost = GaugeMetricFamily(
+            "notifier_today_cost", "Today's (UTC) cost from PRICE_TABLE", labels=["channel", "currency"]
+        )
+        for one in today.channels:
+            messages.add_metric([one.channel], one.messages)
+            segments.add_metric([one.channel], one.segments)
+            for currency, amount in sorted(one.cost.items()):
+                cost.add_metric([one.channel, currency], float(amount))
+        yield from (messages, segments, cost)
 
 
 def _by_two(name: str, doc: str, labels: list[str], stats: dict[str, int], prefix: str) -> Metric:

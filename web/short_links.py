@@ -48,7 +48,7 @@ def follow(code: str) -> Response:
         )
         return page("unavailable", locale)
     kind = visit_kind(request.method, request.user_agent.string, target.sent_at)
-    short_links.record_visit(services.store.redis, target, kind)
+    short_links.record_visit(services.store.redis, target, kind, services.store.ttl)
     return Response(status=302, headers={**HEADERS, "Location": link.url})
 
 

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from worker import links, outgoing, phones, statuses, store
 from worker.channels import channel
 from worker.channels.base import recipient_of
+from worker.clients.shippify import TrackingLink
 from worker.errors import UnknownDelivery
 from worker.locales import resolve as resolve_locale
 from worker.rendering import first_name
 from worker.services import Services
-from worker.shippify import TrackingLink
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from functools import cache
 
 from rq import get_current_job
 
-from worker import events, send
+from worker import events, send_job
 from worker.errors import PermanentError
 from worker.services import Services
 from worker.settings import Settings
@@ -32,7 +32,7 @@ def process_event(event_id: str) -> str:
 
 def send_notification(notification_id: str) -> str:
     """Job: send one notification on its channel."""
-    return _run(send.send_notification, notification_id)
+    return _run(send_job.send_notification, notification_id)
 
 
 def _run(step: Callable[[str, Services], str], item_id: str) -> str:

@@ -43,6 +43,7 @@ def record(services: Services, message: Message, closed: str | None = None, reas
         "channel": message.channel.name,
         "template": message.template,
         "destination": message.masked,
+        "country": message.channel.country(message.destination, services.settings) if message.destination else "",
         "state": closed or "pending",
         "reason": reason,
     }

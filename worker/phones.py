@@ -49,6 +49,14 @@ def time_zone(raw: object, default_region: str) -> str:
     return next((z for z in zones if z != "Etc/Unknown"), "UTC")
 
 
+def region(raw: str) -> str | None:
+    """The country (ISO 3166 alpha-2) of a number in international form, None when it is not one."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(raw, None)) or None
+    except NumberParseException:
+        return None
+
+
 def mask(e164: str | None) -> str:
     """A number safe for logs and the console list: country code and last two digits."""
     if not e164:

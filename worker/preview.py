@@ -7,11 +7,11 @@ from typing import Any
 from jinja2 import TemplateError
 
 from worker import channels, sms_text
+from worker.clients.shippify import TrackingLink
 from worker.events import template_context
 from worker.locales import FOLD_BY_DEFAULT, LOCALES
 from worker.rendering import Email, Renderer
 from worker.rules import DEFAULT_RULES
-from worker.shippify import TrackingLink
 from worker.store import short_links
 
 # As long as Shippify's real links (82 characters); first names and merchants of 20, with the letters that cost most.

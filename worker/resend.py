@@ -2,7 +2,7 @@
 
 It bypasses the one-message-per-status guard on purpose (a new notification id each time), with a fresh tracking
 link, optionally to a corrected destination, capped per delivery and per actor (worker/resend_caps.py); the send
-path (worker/send.py) does the rest.
+path (worker/send_job.py) does the rest.
 """
 
 import logging

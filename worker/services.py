@@ -7,12 +7,12 @@ from redis import Redis
 from rq import Queue
 
 from worker import links, queueing
+from worker.clients.shippify import ShippifyClient
+from worker.clients.smtp_mailer import SmtpMailer
+from worker.clients.twilio_sms import TwilioSms
 from worker.connection import connect
-from worker.mail import SmtpMailer
 from worker.rendering import Renderer
 from worker.settings import Settings
-from worker.shippify import ShippifyClient
-from worker.sms import TwilioSms
 from worker.store import Store
 
 

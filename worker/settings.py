@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from limits import parse
 
+from worker import channels, prices
 from worker import rules as rules_module
 from worker.locales import FOLD_BY_DEFAULT, LOCALES
 from worker.rules import Rules, RulesError
@@ -66,6 +67,7 @@ class Settings:
     sentry_dsn: str = field(default="", repr=False)
     resend_cap_corrected: str = "20/hour"  # resends per actor to a destination they typed in
     resend_cap_own: str = "200/hour"  # resends per actor to the recipient's own contact
+    price_table: prices.PriceTable = field(default_factory=prices.PriceTable)  # PRICE_TABLE, for the dashboard
 
     @property
     def is_development(self) -> bool:
@@ -149,7 +151,7 @@ class _Reader:
             shippify_api_url=self.url("SHIPPIFY_API_URL", SHIPPIFY_API_URL, ("https", "http")),
             shippify_app_id=self.text("SHIPPIFY_APP_ID"),
             shippify_app_secret=self.text("SHIPPIFY_APP_SECRET"),
-            webhook_tokens=self.webhook_tokens(dev),
+            webhook_tokens=self.secrets("WEBHOOK_TOKENS", dev),
             webhook_token_header=self.text("WEBHOOK_TOKEN_HEADER", "X-Webhook-Token"),
             twilio_account_sid=self.text("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=self.text("TWILIO_AUTH_TOKEN"),
@@ -162,7 +164,7 @@ class _Reader:
             public_base_url=self.url("PUBLIC_BASE_URL", "", ("https",) if not dev else ("https", "http")),
             short_links=self.boolean("SHORT_LINKS", False),
             secret_key=self.text("SECRET_KEY", DEV_SECRET_KEY if dev else ""),
-            contact_index_keys=self.contact_index_keys(dev),
+            contact_index_keys=self.secrets("CONTACT_INDEX_KEY", dev, DEV_CONTACT_INDEX_KEY),
             api_tokens=self.api_tokens(),
             default_locale=self.choice("DEFAULT_LOCALE", "es", LOCALES),
             default_country=self.country(),
@@ -177,6 +179,7 @@ class _Reader:
             sentry_dsn=self.url("SENTRY_DSN", "", ("https", "http")),
             resend_cap_corrected=self.rate("RESEND_CAP_CORRECTED", "20/hour"),
             resend_cap_own=self.rate("RESEND_CAP_OWN", "200/hour"),
+            price_table=self.read_prices(),
         )
         self.check_required(values, rules, dev)
         if self.problems:
@@ -209,25 +212,15 @@ class _Reader:
             if v["secret_key"] == DEV_SECRET_KEY or 0 < len(v["secret_key"]) < 16:
                 self.problems.append("SECRET_KEY must be a random value of at least 16 characters in production")
 
-    def webhook_tokens(self, dev: bool) -> tuple[bytes, ...]:
-        """Accepted webhook secrets: several at once, so they can be rotated without downtime."""
-        tokens = tuple(t.strip() for t in self.text("WEBHOOK_TOKENS").split(",") if t.strip())
-        if not tokens:
-            self.require(WEBHOOK_TOKENS="")
-        elif not dev and any(len(t) < 16 for t in tokens):
-            self.problems.append("WEBHOOK_TOKENS: each secret must be at least 16 characters in production")
-        return tuple(t.encode() for t in tokens)
-
-    def contact_index_keys(self, dev: bool) -> tuple[bytes, ...]:
-        """CONTACT_INDEX_KEY: comma-separated, the first writing the search index and every one searched."""
-        keys = tuple(k.strip() for k in self.text("CONTACT_INDEX_KEY").split(",") if k.strip())
-        if not keys and dev:
-            keys = (DEV_CONTACT_INDEX_KEY,)
-        if not keys:
-            self.require(CONTACT_INDEX_KEY="")
-        elif not dev and any(k == DEV_CONTACT_INDEX_KEY or len(k) < 16 for k in keys):
-            self.problems.append("CONTACT_INDEX_KEY: each key must be a random value of at least 16 characters")
-        return tuple(k.encode() for k in keys)
+    def secrets(self, name: str, dev: bool, dev_default: str = "") -> tuple[bytes, ...]:
+        """Comma-separated secrets, several at once so they can be rotated (the first is the one that signs or
+        writes); in production each is 16+ characters and not the development value."""
+        values = tuple(v.strip() for v in self.text(name, dev_default if dev else "").split(",") if v.strip())
+        if not values:
+            self.require(**{name: ""})
+        elif not dev and any(len(v) < 16 or v == dev_default for v in values):
+            self.problems.append(f"{name}: each secret must be a random value of at least 16 characters in production")
+        return tuple(v.encode() for v in values)
 
     def api_tokens(self) -> dict[str, str]:
         """`name:token` pairs; the name is the actor recorded in the audit trail."""
@@ -287,6 +280,15 @@ class _Reader:
             self.problems.append(f"DEFAULT_COUNTRY={value!r} must be a two-letter country code such as EC, BR, CL, MX")
             return "EC"
         return value
+
+    def read_prices(self) -> prices.PriceTable:
+        """PRICE_TABLE, or no prices (the dashboard then shows cost in messages and segments only)."""
+        path = self.text("PRICE_TABLE")
+        try:
+            return prices.load(path, channels.names()) if path else prices.PriceTable()
+        except prices.PriceTableError as exc:
+            self.problems.append(str(exc))
+            return prices.PriceTable()
 
     def read_rules(self) -> Rules:
         """NOTIFY_RULES, or the built-in defaults."""

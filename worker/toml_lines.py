@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 KEY_PART = re.compile(r"""\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*""")
 HEADER = re.compile(r"^\[\[?([^\[\]]+)\]\]?\s*(#.*)?$")
@@ -40,6 +43,27 @@ def defined_keys(text: str) -> Iterator[tuple[int, tuple[str, ...]]]:
             key = split_key(line.split("=", 1)[0])
             if key is not None:
                 yield number, table + key
+
+
+def read(path: str | Path, setting: str, error: type[Exception]) -> str:
+    """The text of the file a setting names, or `error` saying why it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{setting}: cannot read {path}: {exc}") from None
+
+
+def loads(text: str, path: str, error: type[Exception]) -> dict[str, Any]:
+    """A TOML text as tables, or `error` naming the file and the line of the syntax error."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
+
+
+def located(path: str, problems: list[tuple[int, str]]) -> str:
+    """Problems as lines that name the file and, when known (not 0), the line: "rules.toml, line 3: ..."."""
+    return "\n".join(f"{path}, line {line}: {message}" if line else f"{path}: {message}" for line, message in problems)
 
 
 def line_of(text: str, path: tuple[str, ...]) -> int | None:

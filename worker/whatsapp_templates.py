@@ -10,13 +10,12 @@ the rest of the service: callers pass the statuses, locales and variable names t
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from worker.toml_lines import line_of
+from worker.toml_lines import line_of, loads, located, read
 
 CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 MAX_BODY = 1024
@@ -57,10 +56,7 @@ def load(
     required: Mapping[str, Collection[str]],
 ) -> dict[tuple[str, str], WhatsAppTemplate]:
     """Read and check a WHATSAPP_TEMPLATES file; raises WhatsAppTemplatesError listing every problem."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WhatsAppTemplatesError(f"WHATSAPP_TEMPLATES: cannot read {path}: {exc}") from None
+    text = read(path, "WHATSAPP_TEMPLATES", WhatsAppTemplatesError)
     return parse(text, str(path), statuses=statuses, locales=locales, variable_names=variable_names, required=required)
 
 
@@ -74,10 +70,7 @@ def parse(
     required: Mapping[str, Collection[str]],
 ) -> dict[tuple[str, str], WhatsAppTemplate]:
     """Check a WHATSAPP_TEMPLATES text; `required` says which locales each status must have."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise WhatsAppTemplatesError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
+    data = loads(text, path, WhatsAppTemplatesError)
     problems: list[tuple[int, str]] = []
     found: dict[tuple[str, str], WhatsAppTemplate] = {}
     for status, by_locale in data.items():
@@ -90,8 +83,7 @@ def parse(
                     found[(status, locale)] = checked[0]
     problems += missing_problems(text, found, required)
     if problems:
-        lines = [f"{path}, line {line}: {message}" if line else f"{path}: {message}" for line, message in problems]
-        raise WhatsAppTemplatesError("WHATSAPP_TEMPLATES has problems:\n" + "\n".join(lines))
+        raise WhatsAppTemplatesError("WHATSAPP_TEMPLATES has problems:\n" + located(path, problems))
     return found
 
 

@@ -1,7 +1,8 @@
 """The console in a real headless browser (Debian's chromium driven by Playwright), against the real app on a socket.
 
 Sign in, find a delivery by its merchant reference, resend by SMS to a corrected number, see it in the timeline, and
-check that the sandbox Twilio got it. A screenshot of the delivery page is kept in test-artifacts/.
+check that the sandbox Twilio got it; open the dashboard and see its charts drawn under the console's CSP.
+Screenshots of the delivery page and the dashboard are kept in test-artifacts/.
 """
 
 import shutil
@@ -46,17 +47,19 @@ def page(base_url):
         browser.close()
 
 
-def sign_in(page, account) -> None:
-    """Sign in on the console's login page as a staff account made by `make_staff`."""
+def sign_in(page, username: str) -> None:
+    """Open the console and sign in with the test password."""
     page.goto("/console/")
-    page.get_by_label("Username").fill(account.username)
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
 
 def test_find_by_reference_and_resend_to_a_corrected_number(page, sandbox, make_staff, work):
     sandbox.add_delivery(DELIVERY, reference="PO-7781", name="Iliana Bolaños")
-    sign_in(page, make_staff("ana"))
+    make_staff("ana")
+
+    sign_in(page, "ana")
     page.get_by_label("Delivery id or merchant reference").fill("PO-7781")
     page.get_by_role("button", name="Find").click()
     sync_api.expect(page.get_by_role("heading", name=f"Delivery {DELIVERY}")).to_be_visible()
@@ -90,7 +93,8 @@ def test_admin_finds_a_recipient_by_phone_and_erases_them_after_confirming(
     sandbox.add_delivery(DELIVERY, phone="0998976565", name="Iliana Bolaños")
     assert post_webhook({"id": DELIVERY}, status="going_to_dropoff").status_code == 202
     work()
-    sign_in(page, make_staff("bruno", "admin"))
+    make_staff("bruno", "admin")
+    sign_in(page, "bruno")
     page.get_by_label("Delivery id or merchant reference, phone or email").fill("(099) 897-6565")
     page.get_by_role("button", name="Find").click()
     sync_api.expect(page.locator("#results").get_by_role("link", name=DELIVERY)).to_be_visible()
@@ -109,4 +113,26 @@ def test_admin_finds_a_recipient_by_phone_and_erases_them_after_confirming(
     assert not redis_client.exists(f"ntf:delivery:{DELIVERY}")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "console-recipients.png"), full_page=True)
+
+
+def test_the_dashboard_draws_its_charts_under_the_csp(page, sandbox, post_webhook, work, make_staff):
+    sandbox.add_delivery(DELIVERY, status="going_to_dropoff")
+    assert post_webhook({"id": DELIVERY, "cityLang": "es"}, status="going_to_dropoff").status_code == 202
+    work()
+    make_staff("ana")
+
+    sign_in(page, "ana")
+    page.get_by_role("link", name="Dashboard").click()
+    sync_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    chart = page.get_by_role("img", name="SMS messages per day: sent, delivered, read, clicked, failed")
+    sync_api.expect(chart).to_be_visible()
+    today = chart.locator("rect.fig-sent").last  # one message sent today: the tallest bar, coloured by console.css
+    assert today.evaluate("bar => getComputedStyle(bar).fill") == "rgb(31, 95, 191)"
+    assert today.bounding_box()["height"] > 100
+    sync_api.expect(page.locator("#figures-sms tbody tr").first.locator('[data-figure="sent"]')).to_have_text("1")
+    sync_api.expect(
+        page.get_by_role("img", name="Median and 95th percentile of the time from webhook to provider, per day")
+    ).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-dashboard.png"), full_page=True)
     assert page.errors == []

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from tests.conftest import STAFF_PASSWORD
+from tests.conftest import STAFF_PASSWORD, flask_cli
 from tests.security.test_console_probe import browser, form_token, sign_in
 from worker.store import sessions
 
@@ -98,7 +98,7 @@ def test_a_password_change_ends_every_open_session(app, base_url, make_staff):
     laptop, phone = browser(base_url), browser(base_url)
     assert sign_in(laptop).status_code == 302 and sign_in(phone).status_code == 302
 
-    result = app.test_cli_runner().invoke(args=["staff", "password", "ana", "--password", NEW_PASSWORD])
+    result = flask_cli(app)(args=["staff", "password", "ana", "--password", NEW_PASSWORD])
     assert result.exit_code == 0, result.output
 
     assert signed_out(home(laptop)) and signed_out(home(phone))

@@ -16,6 +16,7 @@ package reaches it through `channels.channel(name)` and the methods below, never
   configured(services) -> bool                      its provider is set up on this service
   render(renderer, status, locale, context, destination, settings) -> Outgoing(payload, notes)
                             the outbox payload (real destination and rendered text) and what it costs (record notes)
+  country(destination, settings) -> str             where a message to it is billed (the dashboard's prices)
   suppressed(store, destination) -> bool            the recipient asked for nothing more on this channel
   send(notification_id, payload, services) -> Sent(provider_id, state, segments)
                             hand the message to the provider; raises worker.errors (TransientError, AmbiguousSend,
@@ -28,6 +29,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from worker import phones
 
 if TYPE_CHECKING:
     from worker.rendering import Renderer
@@ -103,6 +106,10 @@ class Channel(ABC):
         destination: str,
         settings: "Settings",
     ) -> Outgoing: ...
+
+    def country(self, destination: str, settings: "Settings") -> str:
+        """The country of a destination that is a phone number in international form, else DEFAULT_COUNTRY."""
+        return phones.region(destination) or settings.default_country
 
     def suppressed(self, store: "Store", destination: str) -> bool:
         """Nothing suppresses this channel unless it says otherwise."""

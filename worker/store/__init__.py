@@ -1,6 +1,7 @@
 """The notification record in Redis: events received, notifications and their states, opt-outs, counters. This
 package is the only place that builds a key (keys.py) or calls Redis on the records; the other record kinds live in
-its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends)."""
+its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends), pending.py (events
+whose job is still to be queued), daily.py (the dashboard's per-day counters)."""
 
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -11,7 +12,7 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.client import Pipeline
 
 from worker import connection
-from worker.store import contact_index, keys, scripts, states
+from worker.store import contact_index, daily, keys, scripts, states
 from worker.store.rows import as_text, decode_row, flat_pairs, now, write_fields
 
 __all__ = ["Store", "as_text", "decode_row", "digest", "limiter", "now", "touch_recent"]
@@ -32,35 +33,28 @@ class Store:
         self.ttl = retention_seconds
         self.contact_keys = tuple(contact_keys)  # CONTACT_INDEX_KEY: the first writes the search index
         self._advance = client.register_script(scripts.ADVANCE)
+        self._close = client.register_script(scripts.CLOSE)
         self._swap = client.register_script(scripts.SWAP)
-        self._unless_exists = client.register_script(scripts.UNLESS_EXISTS)
+        self._intake = client.register_script(scripts.INTAKE)
 
-    def record_event(
-        self, event_id: str, fields: Mapping[str, str], also: Callable[[Pipeline], object] | None = None
-    ) -> bool:
-        """Record a new event, and make `also`'s writes (RQ's enqueue of its job) with it, in one atomic step and one
-        round trip, unless the event exists: then only the duplicate counter moves and the answer is False.
-
-        The writes are collected on a redis-py pipeline, ours and then RQ's own (`enqueue_call(pipeline=...)`), and
-        handed to the UNLESS_EXISTS script (scripts.py says why a script and not a WATCH transaction)."""
-        with self.redis.pipeline() as pipe:  # collects the writes without sending them
-            pipe.multi()  # as RQ expects of a caller's pipeline
-            self._write_event(pipe, event_id, fields)
-            if also is not None:
-                also(pipe)
-            writes = [args for args, _ in pipe.command_stack]
-        args = [item for command in writes for item in (len(command), *command)]
-        return bool(self._unless_exists(keys=[keys.event(event_id), keys.STATS], args=args))
-
-    def _write_event(self, pipe: Pipeline, event_id: str, fields: Mapping[str, str]) -> None:
-        """The event hash and the delivery's event list, both expiring after the retention period."""
+    def record_event(self, event_id: str, fields: Mapping[str, str], pending: bool) -> bool:
+        """The intake's first step: record a new event and, when `pending`, mark it as to be queued, in one atomic
+        step and one round trip (scripts.INTAKE); an event that exists only moves the duplicate counter (False)."""
         delivery_id = fields["delivery_id"]
-        pipe.hset(keys.event(event_id), mapping={k: v for k, v in fields.items() if v != ""})
-        pipe.expire(keys.event(event_id), self.ttl)
-        pipe.rpush(keys.timeline(delivery_id), f"e:{event_id}")
-        pipe.expire(keys.timeline(delivery_id), self.ttl)
-        pipe.hincrby(keys.STATS, f"webhooks_{fields['outcome']}", 1)
-        touch_recent(pipe, delivery_id)
+        mark = "1" if pending else ""
+        args: list[str | int] = [event_id, delivery_id, self.ttl, RECENT_SIZE, fields["outcome"], mark]
+        args += flat_pairs(**{k: v for k, v in fields.items() if v != ""})
+        event_keys = [keys.event(event_id), keys.STATS, keys.timeline(delivery_id), keys.RECENT, keys.PENDING]
+        return bool(self._intake(keys=event_keys, args=args))
+
+    def queue_pending(self, event_id: str, enqueue: Callable[[Pipeline], object]) -> None:
+        """The intake's second step: `enqueue`'s writes (RQ's own enqueue of the event's job, on the pipeline it is
+        given) and the end of the event's pending mark, together in one MULTI/EXEC."""
+        with self.redis.pipeline() as pipe:
+            pipe.multi()  # as RQ expects of a caller's pipeline
+            enqueue(pipe)
+            pipe.zrem(keys.PENDING, event_id)
+            pipe.execute()
 
     def touch(self, delivery_id: str) -> None:
         """Put a delivery at the top of the console's recent activity (a resend, say)."""
@@ -105,6 +99,7 @@ class Store:
             pipe.rpush(keys.timeline(record["delivery_id"]), f"n:{notification_id}")
             pipe.expire(keys.timeline(record["delivery_id"]), self.ttl)
             pipe.hincrby(keys.STATS, f"notifications_{record['channel']}_{record.get('state', 'pending')}", 1)
+            daily.count_created(pipe, self.ttl, record)
             if ix:
                 contact_index.add_delivery(pipe, self.ttl, ix, record["delivery_id"])
             pipe.execute()
@@ -171,8 +166,9 @@ class Store:
         to a state of states.STAMPED also records when, as `<state>_at`."""
         at = now()
         stamp = {f"{state}_at": at} if state in states.STAMPED else {}
-        args = [_RANKS, state, *flat_pairs(updated_at=at, **stamp, **fields)]
-        return bool(self._advance(keys=[keys.notification(notification_id), keys.STATS], args=args))
+        day, expiry = daily.today(self.ttl)
+        args: list[str | int] = [_RANKS, state, expiry, *flat_pairs(updated_at=at, **stamp, **fields)]
+        return bool(self._advance(keys=[keys.notification(notification_id), keys.STATS, day], args=args))
 
     def handed_over(self, notification_id: str, provider_id: str | None, latency: float | None) -> None:
         """After the provider took a message: forget its text and destination, let delivery reports find it by the
@@ -183,6 +179,7 @@ class Store:
                 pipe.set(keys.provider(provider_id), notification_id, ex=self.ttl)
             if latency is not None:
                 _observe(pipe, latency)
+                daily.observe(pipe, self.ttl, latency)
             pipe.execute()
 
     def note(self, notification_id: str, **fields: Any) -> None:
@@ -195,15 +192,11 @@ class Store:
         return as_text(value) if value else None
 
     def close(self, notification_id: str, state: str, **fields: Any) -> None:
-        """End a notification that will not be sent (skipped, suppressed, rejected, uncertain)."""
-        key = keys.notification(notification_id)
-        with self.redis.pipeline() as pipe:
-            write_fields(pipe, key, state=state, updated_at=now(), **fields)
-            pipe.delete(keys.outbox(notification_id))
-            pipe.hget(key, "channel")
-            channel = pipe.execute()[-1]
-        if channel:
-            self.redis.hincrby(keys.STATS, f"notifications_{as_text(channel)}_{state}", 1)
+        """End a notification that will not be sent (skipped, suppressed, rejected, uncertain), its counters in the
+        same step."""
+        day, expiry = daily.today(self.ttl)
+        touched = [keys.notification(notification_id), keys.outbox(notification_id), keys.STATS, day]
+        self._close(keys=touched, args=[state, expiry, *flat_pairs(updated_at=now(), **fields)])
 
     # the outbox: what to send, kept apart from the record and deleted once it is sent -------------
     def put_outbox(self, notification_id: str, payload: Mapping[str, str], **notes: Any) -> None:

@@ -9,7 +9,9 @@ worker/store (no other module builds a key).
   ntf:optout:{sha256(e164)}            string numbers that replied STOP (kept until START)
   ntf:inbound:{MessageSid}             string an inbound Twilio message already acted on (a replay changes nothing)
   ntf:stats, ntf:latency               hash   counters and the latency histogram behind /metrics
+  ntf:day:{YYYY-MM-DD}                 hash   one UTC day's dashboard counters (daily.py), kept RETENTION_DAYS
   ntf:recent                           list   the 100 deliveries with the latest activity, newest first
+  ntf:pending                          zset   events recorded but whose job is not queued yet (by Redis time)
   ntf:staff, ntf:staff:{username}      set, hash  staff accounts (kept until removed)
   ntf:session:{sha256(id)}             hash   one console session (TTL: the idle timeout)
   ntf:sessions:{username}              set    an account's live sessions
@@ -26,6 +28,7 @@ import hashlib
 PREFIX = "ntf"
 STATS = f"{PREFIX}:stats"
 RECENT = f"{PREFIX}:recent"
+PENDING = f"{PREFIX}:pending"
 LATENCY = f"{PREFIX}:latency"
 STAFF = f"{PREFIX}:staff"
 RESEND_REFUSALS = f"{PREFIX}:resend-refusals"
@@ -40,6 +43,11 @@ def digest(*parts: str, size: int = 24) -> str:
 
 def event(event_id: str) -> str:
     return f"{PREFIX}:event:{event_id}"
+
+
+def day(date: str) -> str:
+    """One UTC day's dashboard counters, `date` as YYYY-MM-DD."""
+    return f"{PREFIX}:day:{date}"
 
 
 def notification(notification_id: str) -> str:

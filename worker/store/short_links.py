@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import redis
 
-from worker.store import keys, scripts
+from worker.store import daily, keys, scripts
 from worker.store.rows import as_text, now
 
 CODE_BYTES = 9  # 72 random bits, 12 URL-safe characters
@@ -62,11 +62,16 @@ def find(client: redis.Redis, code: str) -> Target | None:
     )
 
 
-def record_visit(client: redis.Redis, target: Target, kind: str) -> bool:
-    """Count a person's click (the first sets clicked_at) or a link preview on the notification and in /metrics;
-    False when the notification has expired."""
+def record_visit(client: redis.Redis, target: Target, kind: str, ttl: int) -> bool:
+    """Count a person's click (the first sets clicked_at, and counts the notification as clicked on today's
+    dashboard, kept `ttl` seconds after the day) or a link preview, on the notification and in /metrics; False when
+    the notification has expired."""
     if kind not in KINDS:
         raise ValueError(f"unknown visit kind {kind!r}: use one of {KINDS}")
-    counter = f"clicks_{target.channel or 'unknown'}_{kind}"
+    channel = target.channel or "unknown"
+    day, expiry = daily.today(ttl)
     script = client.register_script(scripts.CLICK)
-    return bool(script(keys=[keys.notification(target.notification_id), keys.STATS], args=[kind, now(), counter]))
+    touched = [keys.notification(target.notification_id), keys.STATS, day]
+    return bool(
+        script(keys=touched, args=[kind, now(), f"clicks_{channel}_{kind}", daily.figure(channel, "clicked"), expiry])
+    )

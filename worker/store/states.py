@@ -52,6 +52,16 @@ CLOSED = tuple(state.name for state in STATES if state.closed)
 # step that moves the state, so a repeated or late report never changes it.
 STAMPED = ("delivered", "read")
 
+# The dashboard's figure each state counts in, once per notification (worker/store/daily.py): every end the API
+# calls failed, undelivered or rejected is "failed"; reaching `read` without a delivered report counts as delivered
+# too (IMPLIED), since a message read was delivered. "sent" (the provider took it) is the move out of HANDED_FROM.
+FIGURE = {
+    "delivered": "delivered", "read": "read", "suppressed": "suppressed",
+    **dict.fromkeys(("failed", "undelivered", "canceled", "rejected", "uncertain"), "failed"),
+}  # fmt: skip
+IMPLIED = {"read": "delivered"}
+HANDED_FROM = "claimed"
+
 # The states GET /api/deliveries/<id> names (a contract): the record's in-flight states read as "sending", its ends
 # the contract does not name as "failed"; a provider state this table does not know came after the send: "sent".
 PUBLIC = (

@@ -1,7 +1,7 @@
 """`flask --app web doctor`: checks settings and every connection, one line per check.
 
-Registered as a Flask plugin command (pyproject entry point), so it runs even when broken settings keep the app
-itself from loading: that is when it is needed most."""
+Registered as every command is, as a Flask plugin command (pyproject entry point): it never loads the app, so it
+runs even when broken settings keep the app itself from loading, which is when it is needed most."""
 
 import re
 from collections.abc import Callable

@@ -5,23 +5,13 @@ import json
 from datetime import UTC, datetime
 
 import click
-from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from web import delivery_answer
-from web.console_cli import _operator
+from web.commands import operator
+from web.commands import services as _services
 from worker import recipients
-from worker.services import Services
 from worker.store import erasure
-
-
-def register(app: Flask) -> None:
-    """Attach the `recipient` commands to the app's CLI."""
-    app.cli.add_command(recipient_group)
-
-
-def _services() -> Services:
-    return current_app.extensions["notifier"]
 
 
 def _person(term: str) -> recipients.Person:
@@ -53,7 +43,7 @@ def forget_command(contact: str, yes: bool) -> None:
     person = _person(contact)
     if not yes:
         click.confirm(f"Erase {len(person.delivery_ids)} delivery(ies) kept about this person?", abort=True)
-    erased = recipients.forget(_services(), contact, actor=f"cli:{_operator()}")
+    erased = recipients.forget(_services(), contact, actor=f"cli:{operator()}")
     kept = " (their opt-out is kept)" if person.opted_out_at is not None else ""
     click.echo(f"erased {erased.deliveries} delivery(ies), {erased.records} record(s){kept}")
 

@@ -1,17 +1,12 @@
 """`flask --app web messages preview`: every template with sample data, what each SMS costs, before anyone gets one."""
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
 from worker import preview, sms_text
 from worker.locales import LOCALES
 from worker.services import Services
-
-
-def register(app: Flask) -> None:
-    """Attach the message commands to the app's CLI."""
-    app.cli.add_command(messages_group)
 
 
 @click.group("messages", cls=AppGroup)
