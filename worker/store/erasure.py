@@ -56,6 +56,9 @@ def _erase(pipe: Pipeline, contact_digests: Sequence[str]) -> Erased:
         pipe.zrem(index_key, delivery_id)
     for delivery_id in delivery_ids:
         pipe.lrem(keys.RECENT, 0, delivery_id)
+    event_ids = [ident for kind, ident in job_ids if kind == "event"]
+    if event_ids:
+        pipe.zrem(keys.PENDING, *event_ids)  # an intake a crash left half-done: nothing left to queue
     return Erased(len(delivery_ids), records, tuple(job_ids))
 
 
