@@ -2,13 +2,12 @@
 rights of access and erasure (LGPD, LOPDP, Chile's and Mexico's laws). The logic is worker/recipients.py."""
 
 import json
-from datetime import UTC, datetime
 
 import click
 from flask.cli import AppGroup
 
 from web import delivery_answer
-from web.commands import operator
+from web.commands import echo_audit, operator
 from web.commands import services as _services
 from worker import recipients
 from worker.store import erasure
@@ -53,7 +52,6 @@ def forget_command(contact: str, yes: bool) -> None:
 def erasures_command(limit: int) -> None:
     """The audit list of erasures: when, who, how many deliveries and records (never whom)."""
     entries = erasure.erasures(_services().redis, limit)
-    for entry in entries:
-        when = datetime.fromtimestamp(int(entry["at"]), UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-        click.echo(f"{when}\t{entry['actor']}\t{entry['deliveries']} delivery(ies)\t{entry['records']} record(s)")
-    click.echo(f"{len(entries)} erasure(s)", err=True)
+    echo_audit(
+        entries, lambda e: f"{e['actor']}\t{e['deliveries']} delivery(ies)\t{e['records']} record(s)", "erasure(s)"
+    )
