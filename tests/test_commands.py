@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 FLASK = str(Path(sys.executable).with_name("flask"))
-COMMANDS = ("doctor", "failed", "messages", "resend", "resend-refusals", "staff")
+COMMANDS = ("doctor", "failed", "messages", "recipient", "resend", "resend-refusals", "staff")
 
 
 def run_flask(*args: str) -> subprocess.CompletedProcess:

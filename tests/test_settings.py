@@ -17,6 +17,7 @@ PRODUCTION = {
     "MAIL_FROM": "Tracking <tracking@acme.example>",
     "PUBLIC_BASE_URL": "https://notify.acme.example",
     "SECRET_KEY": "a-random-console-key-of-some-length",
+    "CONTACT_INDEX_KEY": "a-random-index-key-of-some-length",
 }
 
 
@@ -37,6 +38,7 @@ def test_empty_environment_names_every_required_variable_in_one_message():
         "SHIPPIFY_APP_SECRET",
         "WEBHOOK_TOKENS",
         "SECRET_KEY",
+        "CONTACT_INDEX_KEY",
         "TWILIO_ACCOUNT_SID",
         "TWILIO_AUTH_TOKEN",
         "TWILIO_FROM",
@@ -59,6 +61,12 @@ def test_empty_environment_names_every_required_variable_in_one_message():
         ("PUBLIC_BASE_URL", "http://notify.acme.example", "PUBLIC_BASE_URL must be a URL starting with https://"),
         ("WEBHOOK_TOKENS", "short", "at least 16 characters"),
         ("SECRET_KEY", "short", "SECRET_KEY must be a random value"),
+        (
+            "CONTACT_INDEX_KEY",
+            "new-random-index-key-0123,short",
+            "CONTACT_INDEX_KEY: each secret must be a random value",
+        ),
+        ("CONTACT_INDEX_KEY", "development-only-contact-index-key", "CONTACT_INDEX_KEY: each secret must be a random"),
         ("API_TOKENS", "helpdesk", "name:token pairs"),
         ("NOTIFY_RULES", "/nonexistent/rules.toml", "cannot read"),
         ("TWILIO_SHORTEN_URLS", "true", "TWILIO_SHORTEN_URLS=true needs TWILIO_MESSAGING_SERVICE_SID"),
@@ -103,10 +111,18 @@ def test_bad_rules_file_is_explained(tmp_path, text, words):
 
 def test_development_accepts_plain_http_and_a_fixed_console_key():
     env = {**PRODUCTION, "APP_ENV": "development", "PUBLIC_BASE_URL": "http://127.0.0.1:5000"}
-    del env["SECRET_KEY"]
+    del env["SECRET_KEY"], env["CONTACT_INDEX_KEY"]
     assert Settings.from_env(env).is_development
+
+
+def test_several_contact_index_keys_are_kept_in_order_so_the_index_can_rotate():
+    settings = Settings.from_env(
+        {**PRODUCTION, "CONTACT_INDEX_KEY": " new-random-index-key-0123 , old-random-index-key-0123"}
+    )
+    assert settings.contact_index_keys == (b"new-random-index-key-0123", b"old-random-index-key-0123")
 
 
 def test_secrets_do_not_show_in_the_settings_repr():
     text = repr(Settings.from_env(PRODUCTION))
+    assert "a-random-index-key" not in text
     assert "a-very-long-webhook-secret" not in text and "secret" not in text.split("shippify_app_id")[1][:40]

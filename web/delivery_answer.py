@@ -1,9 +1,10 @@
 """`GET /api/deliveries/<id>`'s body: the record of a delivery in the names of the API contract, destinations
-masked as stored, times as ISO 8601 UTC (null when unknown)."""
+masked as stored, times as ISO 8601 UTC (null when unknown); and a person's export, made of those bodies."""
 
 from datetime import UTC, datetime
 from typing import Any
 
+from worker.recipients import Person
 from worker.store import Store, states
 
 TIMES = ("created_at", "sent_at", "delivered_at", "read_at", "clicked_at")
@@ -18,6 +19,18 @@ def describe(store: Store, delivery_id: str) -> dict[str, Any] | None:
         "delivery_id": delivery_id,
         "events": [_event(record) for record in events],
         "notifications": [_notification(record) for record in notifications],
+    }
+
+
+def person(store: Store, found: Person) -> dict[str, Any]:
+    """What is kept about a person (`flask --app web recipient export`, the console's admin page): their contact,
+    every delivery that messaged them described as the read API does, their opt-out and how many replies are kept."""
+    described = (describe(store, delivery_id) for delivery_id in found.delivery_ids)
+    return {
+        "contact": found.contact,
+        "deliveries": [answer for answer in described if answer is not None],
+        "opted_out_at": iso_time(str(found.opted_out_at)) if found.opted_out_at is not None else None,
+        "replies_kept": found.replies,
     }
 
 

@@ -36,7 +36,8 @@ class Message:
 
 
 def record(services: Services, message: Message, closed: str | None = None, reason: str | None = None) -> bool:
-    """The ledger entry, pending (or closed as `closed`, with its reason); False when it already exists."""
+    """The ledger entry, pending (or closed as `closed`, with its reason), indexed under its recipient's contact for
+    the console's search; False when it already exists."""
     fields = {
         **message.fields,
         "channel": message.channel.name,
@@ -46,7 +47,8 @@ def record(services: Services, message: Message, closed: str | None = None, reas
         "state": closed or "pending",
         "reason": reason,
     }
-    return services.store.create_notification(message.notification_id, fields)
+    contact = message.channel.contact(message.destination) if message.destination else ""
+    return services.store.create_notification(message.notification_id, fields, contact)
 
 
 def queue(services: Services, message: Message, context: Mapping[str, Any], release: datetime | None = None) -> None:

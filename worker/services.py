@@ -36,7 +36,7 @@ class Services:
         return cls(
             settings=settings,
             redis=client,
-            store=Store(client, settings.retention_seconds),
+            store=Store(client, settings.retention_seconds, settings.contact_index_keys),
             queue=queueing.queue(client),
             shippify=ShippifyClient(
                 settings.shippify_api_url,

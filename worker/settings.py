@@ -16,6 +16,7 @@ from worker.whatsapp_templates import WhatsAppTemplate
 
 DEVELOPMENT_ENVS = ("development", "test")
 DEV_SECRET_KEY = "development-only-secret-key"  # noqa: S105 - refused outside development
+DEV_CONTACT_INDEX_KEY = "development-only-contact-index-key"  # noqa: S105 - refused outside development
 TWILIO_API_URL = "https://api.twilio.com"
 SHIPPIFY_API_URL = "https://api.shippify.co"
 
@@ -53,6 +54,8 @@ class Settings:
     public_base_url: str = ""
     short_links: bool = False  # messages carry PUBLIC_BASE_URL/t/<code> instead of Shippify's long link
     secret_key: str = field(default="", repr=False)
+    # Keys of the recipient search index's HMAC: the first writes, all are searched (so the key can be rotated).
+    contact_index_keys: tuple[bytes, ...] = field(default=(DEV_CONTACT_INDEX_KEY.encode(),), repr=False)
     api_tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
     default_locale: str = "es"
     default_country: str = "EC"
@@ -131,6 +134,7 @@ class _Reader:
             "SHIPPIFY_APP_SECRET": " (Shippify dashboard → company settings → APP SECRET)",
             "WEBHOOK_TOKENS": " (a random secret: python -c 'import secrets; print(secrets.token_urlsafe(32))')",
             "SECRET_KEY": " (a long random secret for console sessions)",
+            "CONTACT_INDEX_KEY": " (a long random secret, kept apart from SECRET_KEY, for the recipient search index)",
             "TWILIO_ACCOUNT_SID": " (Twilio console → Account info), or remove sms and whatsapp from NOTIFY_RULES",
             "TWILIO_AUTH_TOKEN": " (Twilio console → Account info)",
             "SMTP_URL": " (smtp://user:password@host:587 of your mail relay), or remove email from NOTIFY_RULES",
@@ -150,7 +154,7 @@ class _Reader:
             shippify_api_url=self.url("SHIPPIFY_API_URL", SHIPPIFY_API_URL, ("https", "http")),
             shippify_app_id=self.text("SHIPPIFY_APP_ID"),
             shippify_app_secret=self.text("SHIPPIFY_APP_SECRET"),
-            webhook_tokens=self.webhook_tokens(dev),
+            webhook_tokens=self.secrets("WEBHOOK_TOKENS", dev),
             webhook_token_header=self.text("WEBHOOK_TOKEN_HEADER", "X-Webhook-Token"),
             twilio_account_sid=self.text("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=self.text("TWILIO_AUTH_TOKEN"),
@@ -163,6 +167,7 @@ class _Reader:
             public_base_url=self.url("PUBLIC_BASE_URL", "", ("https",) if not dev else ("https", "http")),
             short_links=self.boolean("SHORT_LINKS", False),
             secret_key=self.text("SECRET_KEY", DEV_SECRET_KEY if dev else ""),
+            contact_index_keys=self.secrets("CONTACT_INDEX_KEY", dev, DEV_CONTACT_INDEX_KEY),
             api_tokens=self.api_tokens(),
             default_locale=self.choice("DEFAULT_LOCALE", "es", LOCALES),
             default_country=self.country(),
@@ -215,14 +220,15 @@ class _Reader:
             if v["secret_key"] == DEV_SECRET_KEY or 0 < len(v["secret_key"]) < 16:
                 self.problems.append("SECRET_KEY must be a random value of at least 16 characters in production")
 
-    def webhook_tokens(self, dev: bool) -> tuple[bytes, ...]:
-        """Accepted webhook secrets: several at once, so they can be rotated without downtime."""
-        tokens = tuple(t.strip() for t in self.text("WEBHOOK_TOKENS").split(",") if t.strip())
-        if not tokens:
-            self.require(WEBHOOK_TOKENS="")
-        elif not dev and any(len(t) < 16 for t in tokens):
-            self.problems.append("WEBHOOK_TOKENS: each secret must be at least 16 characters in production")
-        return tuple(t.encode() for t in tokens)
+    def secrets(self, name: str, dev: bool, dev_default: str = "") -> tuple[bytes, ...]:
+        """Comma-separated secrets, several at once so they can be rotated (the first is the one that signs or
+        writes); in production each is 16+ characters and not the development value."""
+        values = tuple(v.strip() for v in self.text(name, dev_default if dev else "").split(",") if v.strip())
+        if not values:
+            self.require(**{name: ""})
+        elif not dev and any(len(v) < 16 or v == dev_default for v in values):
+            self.problems.append(f"{name}: each secret must be a random value of at least 16 characters in production")
+        return tuple(v.encode() for v in values)
 
     def api_tokens(self) -> dict[str, str]:
         """`name:token` pairs; the name is the actor recorded in the audit trail."""

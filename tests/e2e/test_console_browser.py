@@ -87,6 +87,34 @@ def test_find_by_reference_and_resend_to_a_corrected_number(page, sandbox, make_
     assert page.errors == []
 
 
+def test_admin_finds_a_recipient_by_phone_and_erases_them_after_confirming(
+    page, sandbox, make_staff, post_webhook, work, redis_client
+):
+    sandbox.add_delivery(DELIVERY, phone="0998976565", name="Iliana Bolaños")
+    assert post_webhook({"id": DELIVERY}, status="going_to_dropoff").status_code == 202
+    work()
+    make_staff("bruno", "admin")
+    sign_in(page, "bruno")
+    page.get_by_label("Delivery id or merchant reference, phone or email").fill("(099) 897-6565")
+    page.get_by_role("button", name="Find").click()
+    sync_api.expect(page.locator("#results").get_by_role("link", name=DELIVERY)).to_be_visible()
+
+    page.get_by_role("link", name="Recipients").click()
+    page.get_by_label("Phone number or email").fill("099 897 6565")
+    page.get_by_role("button", name="Show what is kept").click()
+    sync_api.expect(page.get_by_role("heading", name="+593998976565")).to_be_visible()
+    page.get_by_label("I confirm").check()
+    page.once("dialog", lambda dialog: dialog.dismiss())  # the browser's own confirmation, refused first
+    page.get_by_role("button", name="Erase", exact=True).click()
+    assert redis_client.exists(f"ntf:delivery:{DELIVERY}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Erase", exact=True).click()
+    sync_api.expect(page.get_by_text("Deliveries erased: 1")).to_be_visible()
+    assert not redis_client.exists(f"ntf:delivery:{DELIVERY}")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-recipients.png"), full_page=True)
+
+
 def test_the_dashboard_draws_its_charts_under_the_csp(page, sandbox, post_webhook, work, make_staff):
     sandbox.add_delivery(DELIVERY, status="going_to_dropoff")
     assert post_webhook({"id": DELIVERY, "cityLang": "es"}, status="going_to_dropoff").status_code == 202

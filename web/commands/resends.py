@@ -1,13 +1,10 @@
 """`flask --app web resend` and `resend-refusals`: send a delivery's message again, and the resends a cap refused."""
 
-import getpass
-from datetime import UTC, datetime
-
 import click
 from flask.cli import with_appcontext
 
 from web import resend_answers
-from web.commands import services
+from web.commands import echo_audit, operator, services
 from worker import channels, resend
 from worker.store import refusals
 
@@ -26,7 +23,7 @@ def resend_command(delivery_id: str, channels: tuple[str, ...], to: str, reason:
         email=to if "@" in to else "",
         reason=reason,
     )
-    actor = f"cli:{_operator()}"
+    actor = f"cli:{operator()}"
     try:
         result = resend.resend(services(), delivery_id, asked, actor=actor)
     except resend_answers.REFUSALS as exc:
@@ -43,15 +40,4 @@ def resend_command(delivery_id: str, channels: tuple[str, ...], to: str, reason:
 def refusals_command(limit: int) -> None:
     """Resends refused by a cap (per delivery, or per actor): when, who, which delivery, which cap."""
     entries = refusals.newest(services().redis, limit)
-    for entry in entries:
-        when = datetime.fromtimestamp(int(entry["at"]), UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-        click.echo(f"{when}\t{entry['actor']}\t{entry['delivery_id']}\t{entry['cap']} {entry['rate']}")
-    click.echo(f"{len(entries)} refused resend(s)", err=True)
-
-
-def _operator() -> str:
-    """Who ran the command, for the audit trail."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    echo_audit(entries, lambda e: f"{e['actor']}\t{e['delivery_id']}\t{e['cap']} {e['rate']}", "refused resend(s)")

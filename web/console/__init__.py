@@ -56,7 +56,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.after_request(security_headers)
 
-    from web.console import admin, auth, base, dashboard, previews, views  # noqa: F401 - importing them adds their routes to base.bp
+    from web.console import admin, auth, base, dashboard, previews, recipients, views  # noqa: F401 - importing them adds their routes to base.bp
 
     app.register_blueprint(base.bp)
 

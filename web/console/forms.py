@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     PasswordField,
     SelectChoice,
@@ -37,7 +38,9 @@ class FindForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Delivery id or merchant reference"), validators=[DataRequired(), Length(max=128)])
+    q = StringField(
+        _l("Delivery id or merchant reference, phone or email"), validators=[DataRequired(), Length(max=254)]
+    )
 
 
 class CheckboxesField(SelectMultipleField):
@@ -62,6 +65,19 @@ class StaffForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     role = SelectField(_l("Role"), choices=[SelectChoice(r) for r in ROLES])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+
+
+class RecipientForm(FlaskForm):
+    """A person's phone or email, POSTed so that no contact lands in a URL, a log line or the browser's history."""
+
+    contact = StringField(_l("Phone number or email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ForgetForm(RecipientForm):
+    """The same, and the admin's confirmation that the erasure is meant (it cannot be undone; the view checks it, so
+    that a missing tick shows the person's page again with the reason)."""
+
+    confirm = BooleanField(_l("I confirm: erase everything kept about this person (their opt-out stays)"))
 
 
 class LanguageForm(FlaskForm):

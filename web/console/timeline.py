@@ -56,7 +56,11 @@ def timeline(store: Store, delivery_id: str) -> list[Entry]:
 
 def recent_activity(store: Store, limit: int = 20) -> list[Activity]:
     """The deliveries with the latest activity and what last happened to each, newest first."""
-    ids = store.recent(limit)
+    return activity(store, store.recent(limit))
+
+
+def activity(store: Store, ids: list[str]) -> list[Activity]:
+    """What last happened to each of these deliveries (those with a record), newest first."""
     rows = [
         Activity(delivery_id, _event(events[-1]) if events else None, _notification(notes[-1]) if notes else None)
         for delivery_id, (events, notes) in zip(ids, store.timelines(ids, last_only=True), strict=True)

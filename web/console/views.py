@@ -6,13 +6,14 @@ from typing import Any
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from web import resend_answers
 from web.console import labels
 from web.console.base import bp, services
 from web.console.forms import FindForm, ResendForm
-from web.console.timeline import moment, recent_activity, timeline
-from worker import phones, resend
+from web.console.timeline import activity, moment, recent_activity, timeline
+from worker import phones, recipients, resend
 from worker.errors import NotifierError, UnknownDelivery
 from worker.events import recipient_of
 
@@ -26,6 +27,10 @@ for _name, _table in {
 }.items():
     bp.add_app_template_filter(partial(labels.label, _table), _name)
 bp.add_app_template_filter(moment, "moment")  # a stored time (seconds since the epoch) for the `when` macro
+NOT_FOUND_TEXT = _l(
+    "No delivery has that id or merchant reference. It is not a phone number or an email address either: "
+    "type a phone as the recipient gave it, with or without the country code, or a whole email address."
+)
 
 
 @bp.get("/")
@@ -41,20 +46,35 @@ def _home(form: FindForm, error: str | None = None, status: int = 200) -> Respon
 
 @bp.get("/find")
 def find() -> ResponseReturnValue:
-    """Ask Shippify, which accepts a delivery id or a merchant reference, then show the delivery by its id."""
+    """A phone or email: the deliveries that messaged it (our index, newest first). Anything else: ask Shippify,
+    which accepts a delivery id or a merchant reference, then show the delivery by its id."""
     form = FindForm(request.args)
     if not form.validate():
         return _home(form, status=400)
     key = (form.q.data or "").strip()
+    contact = recipients.contact(key, services().settings)
+    if contact:  # never sent to Shippify as if it were an id: a recipient's contact stays here
+        return _recipient_results(form, contact)
     try:
         delivery = services().shippify.get_delivery(key)
     except UnknownDelivery:
         if any(services().store.timelines([key])[0]):  # known here, though Shippify no longer knows it
             return redirect(url_for("console.delivery", delivery_id=key))
-        return _home(form, _("No delivery has that id or merchant reference."), 404)
+        return _home(form, str(NOT_FOUND_TEXT), 404)
     except NotifierError:
         return _home(form, _("Shippify did not answer. Try again in a moment."), 503)
     return redirect(url_for("console.delivery", delivery_id=str(delivery.get("id") or key)))
+
+
+def _recipient_results(form: FindForm, contact: str) -> ResponseReturnValue:
+    """The deliveries that messaged a phone or email, newest first, or why there are none."""
+    found = recipients.deliveries(services().store, contact)
+    if not found:
+        days = services().settings.retention_days
+        return _home(
+            form, _("Nothing was sent to that phone number or email in the last %(days)d days.", days=days), 404
+        )
+    return render_template("console/home.html", form=form, results=activity(services().store, found), error=None)
 
 
 @bp.get("/deliveries/<delivery_id>")

@@ -16,6 +16,7 @@ package reaches it through `channels.channel(name)` and the methods below, never
                             find and normalise the destination in a Shippify delivery, or say why there is none
   correct(raw, settings) -> destination | None      a destination typed by staff, normalised, or None if unusable
   mask(destination) -> str  the destination as records, logs and the console may show it
+  contact(destination) -> str                       the person behind it, as the recipient search index keys them
   configured(services) -> bool                      its provider is set up on this service
   render(renderer, status, locale, context, destination, settings) -> Outgoing(payload, notes)
                             the outbox payload (real destination and rendered text) and what it costs (record notes)
@@ -97,6 +98,11 @@ class Channel(ABC):
 
     @abstractmethod
     def mask(self, destination: str) -> str: ...
+
+    def contact(self, destination: str) -> str:
+        """The address without a channel's scheme (`whatsapp:+593…` is the phone `+593…`, found with its SMS),
+        trimmed and in lower case: one person, one index entry, whichever channel reached them."""
+        return destination.rpartition(":")[2].strip().lower()
 
     @abstractmethod
     def configured(self, services: "Services") -> bool: ...

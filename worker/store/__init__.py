@@ -12,7 +12,7 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.client import Pipeline
 
 from worker import connection
-from worker.store import daily, keys, scripts, states
+from worker.store import contact_index, daily, keys, scripts, states
 from worker.store.rows import as_text, decode_row, flat_pairs, now, write_fields
 
 __all__ = ["Store", "as_text", "decode_row", "digest", "limiter", "now", "touch_recent"]
@@ -28,9 +28,10 @@ digest = keys.digest
 class Store:
     """Reads and writes the record; every write refreshes the retention TTL of what it touches."""
 
-    def __init__(self, client: redis.Redis, retention_seconds: int) -> None:
+    def __init__(self, client: redis.Redis, retention_seconds: int, contact_keys: Sequence[bytes] = ()) -> None:
         self.redis = client
         self.ttl = retention_seconds
+        self.contact_keys = tuple(contact_keys)  # CONTACT_INDEX_KEY: the first writes the search index
         self._advance = client.register_script(scripts.ADVANCE)
         self._close = client.register_script(scripts.CLOSE)
         self._swap = client.register_script(scripts.SWAP)
@@ -81,10 +82,13 @@ class Store:
             pipe.execute()
 
     # notifications ----------------------------------------------------------------------------
-    def create_notification(self, notification_id: str, fields: Mapping[str, Any]) -> bool:
-        """Create the record unless it exists (a re-run or a second event for the same send); True if created."""
+    def create_notification(self, notification_id: str, fields: Mapping[str, Any], contact: str = "") -> bool:
+        """Create the record unless it exists (a re-run or a second event for the same send); True if created. A
+        normalised `contact` (phone or email) indexes the delivery under its keyed digest, never in clear."""
         key = keys.notification(notification_id)
         record: dict[Any, Any] = {k: str(v) for k, v in fields.items() if v not in (None, "")}
+        ix = contact_index.digest(self.contact_keys[0], contact) if contact and self.contact_keys else ""
+        record.update({"contact_ix": ix} if ix else {})
         record.setdefault("created_at", str(now()))
         record["updated_at"] = record["created_at"]
         if not self.redis.hsetnx(key, "state", record.get("state", "pending")):
@@ -96,6 +100,8 @@ class Store:
             pipe.expire(keys.timeline(record["delivery_id"]), self.ttl)
             pipe.hincrby(keys.STATS, f"notifications_{record['channel']}_{record.get('state', 'pending')}", 1)
             daily.count_created(pipe, self.ttl, record)
+            if ix:
+                contact_index.add_delivery(pipe, self.ttl, ix, record["delivery_id"])
             pipe.execute()
         return True
 
@@ -222,14 +228,14 @@ class Store:
         until it replies START. With the reply's `message_sid`, the reply is marked as handled in the same step."""
         with self.redis.pipeline() as pipe:
             pipe.set(keys.optout(e164, scope), str(now()))
-            self._mark_handled(pipe, message_sid)
+            self._mark_handled(pipe, message_sid, e164)
             pipe.execute()
 
     def opt_in(self, e164: str, message_sid: str = "", scope: str = "") -> None:
         """The number replied START on that channel: messages may go to it again (the reply marked as handled)."""
         with self.redis.pipeline() as pipe:
             pipe.delete(keys.optout(e164, scope))
-            self._mark_handled(pipe, message_sid)
+            self._mark_handled(pipe, message_sid, e164)
             pipe.execute()
 
     def handled(self, message_sid: str) -> bool:
@@ -237,10 +243,13 @@ class Store:
         after a newer STOP) must change nothing. Twilio signatures carry no time, so the message id is the key."""
         return bool(message_sid) and bool(self.redis.exists(keys.inbound(message_sid)))
 
-    def _mark_handled(self, pipe: Any, message_sid: str) -> None:
-        """Keep an inbound message's id for the retention period, alongside what it changed."""
+    def _mark_handled(self, pipe: Any, message_sid: str, e164: str) -> None:
+        """Keep an inbound message's id for the retention period, alongside what it changed, and which number sent
+        it under the search index's keyed digest (so that erasing the person erases the mark)."""
         if message_sid:
             pipe.set(keys.inbound(message_sid), "1", ex=self.ttl)
+        if message_sid and self.contact_keys:
+            contact_index.add_reply(pipe, self.ttl, contact_index.digest(self.contact_keys[0], e164), message_sid)
 
     def is_opted_out(self, e164: str, scope: str = "") -> bool:
         """Whether messages to this number on that channel must be suppressed."""

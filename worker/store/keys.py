@@ -2,7 +2,7 @@
 worker/store (no other module builds a key).
 
   ntf:event:{event_id}                 hash   one status event as received, and what became of it
-  ntf:delivery:{delivery_id}           list   "e:<event id>" and "n:<notification id>", oldest first
+  ntf:delivery:{delivery_id}           list   "e:<event id>", "n:<notification id>" and "l:<sha256(short code)>"
   ntf:notif:{notification_id}          hash   one message on one channel: state, masked destination, provider id
   ntf:outbox:{notification_id}         hash   the rendered message and real destination, deleted once sent
   ntf:provider:{sid}                   string Twilio's message sid → notification id, for delivery reports
@@ -20,6 +20,9 @@ worker/store (no other module builds a key).
   ntf:sessions:{username}              set    an account's live sessions
   ntf:resend-refusals                  zset   the audit list of refused resends
   ntf:link:{sha256(code)}              hash   a short link's delivery id and notification id (never the link itself)
+  ntf:contact:{hmac(contact)}          zset   the recipient search index: delivery ids that sent to a phone or email
+  ntf:replies:{hmac(contact)}          set    the inbound message sids (STOP/START) a number sent, to erase their marks
+  ntf:erasures                         zset   the audit list of erased recipients (who, when, counts; never the contact)
   ntf:login, ntf:resend-cap, ntf:resend-actor-cap, ntf:short-link   prefixes of the `limits` library's moving windows
 """
 
@@ -32,6 +35,7 @@ PENDING = f"{PREFIX}:pending"
 LATENCY = f"{PREFIX}:latency"
 STAFF = f"{PREFIX}:staff"
 RESEND_REFUSALS = f"{PREFIX}:resend-refusals"
+ERASURES = f"{PREFIX}:erasures"
 LIMITERS = ("login", "resend-cap", "resend-actor-cap", "short-link")
 
 
@@ -58,7 +62,8 @@ def outbox(notification_id: str) -> str:
 
 
 def timeline(delivery_id: str) -> str:
-    """One list per delivery: "e:<event id>" and "n:<notification id>" entries, oldest first."""
+    """One list per delivery: "e:<event id>" and "n:<notification id>" entries, oldest first, and "l:<digest>" of
+    each short link made for it (the timeline reads only the first two kinds)."""
     return f"{PREFIX}:delivery:{delivery_id}"
 
 
@@ -81,7 +86,26 @@ def inbound(message_sid: str) -> str:
 
 def short_link(code: str) -> str:
     """A digest of the code, so that reading Redis does not hand out working short links."""
-    return f"{PREFIX}:link:{hashlib.sha256(code.encode()).hexdigest()}"
+    return short_link_by_digest(short_link_digest(code))
+
+
+def short_link_digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def short_link_by_digest(code_digest: str) -> str:
+    """The same key from the code's digest (kept in the delivery's timeline, so that erasing it finds the link)."""
+    return f"{PREFIX}:link:{code_digest}"
+
+
+def contact(contact_digest: str) -> str:
+    """The deliveries that sent to one phone or email, under a keyed digest of it (contact_index.py)."""
+    return f"{PREFIX}:contact:{contact_digest}"
+
+
+def replies(contact_digest: str) -> str:
+    """The inbound message sids one number sent, under the same keyed digest."""
+    return f"{PREFIX}:replies:{contact_digest}"
 
 
 def staff(username: str) -> str:

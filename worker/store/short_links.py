@@ -40,6 +40,8 @@ def create(client: redis.Redis, ttl: int, delivery_id: str, notification_id: str
     with client.pipeline() as pipe:
         pipe.hset(key, mapping={"delivery_id": delivery_id, "notification_id": notification_id})
         pipe.expire(key, ttl)
+        pipe.rpush(keys.timeline(delivery_id), f"l:{keys.short_link_digest(code)}")  # so that erasure finds it
+        pipe.expire(keys.timeline(delivery_id), ttl)
         pipe.execute()
     return code
 
