@@ -98,7 +98,7 @@ def test_admin_sees_and_downloads_what_is_kept(admin_client):
     assert download.status_code == 200 and download.mimetype == "application/json"
     assert download.headers["Content-Disposition"] == 'attachment; filename="recipient-export.json"'
     document = json.loads(download.text)
-    assert [d["delivery_id"] for d in document["deliveries"]] == [SECOND, FIRST] and document["opted_out_at"]
+    assert [d["delivery_id"] for d in document["deliveries"]] == [SECOND, FIRST] and document["opt_outs"]
 
 
 def test_admin_erases_after_confirming(admin_client, redis_client):

@@ -50,17 +50,17 @@ def test_export_shows_the_persons_notifications_and_opt_out(recorded):
     result = cli(recorded, "export", "(099) 123-4567")
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    assert document["contact"] == PHONE_E164 and document["opted_out_at"] and document["replies_kept"] == 1
+    assert document["contact"] == PHONE_E164 and set(document["opt_outs"]) == {"sms"} and document["replies_kept"] == 1
     assert [d["delivery_id"] for d in document["deliveries"]] == [SECOND, FIRST]  # newest first
     first = next(d for d in document["deliveries"] if d["delivery_id"] == FIRST)
-    assert {n["channel"] for n in first["notifications"]} == set(channels.names())
+    assert {n["channel"] for n in first["notifications"]} == {"sms", "email"}  # the default rules
     assert first["events"][0]["status"] == "going_to_dropoff"
     assert OTHER not in result.output and "+593…21" not in result.output
 
 
 def test_export_by_email_in_another_case_finds_both_deliveries(recorded):
     document = json.loads(cli(recorded, "export", "  ANACLETA.Perez@example.COM ").output)
-    assert document["contact"] == EMAIL and document["opted_out_at"] is None
+    assert document["contact"] == EMAIL and document["opt_outs"] == {}
     assert [d["delivery_id"] for d in document["deliveries"]] == [SECOND, FIRST]
 
 
@@ -123,3 +123,13 @@ def test_forget_asks_first(recorded, services):
 def test_every_channel_reads_a_schemed_address_as_the_same_phone():
     for name in channels.names():
         assert channels.channel(name).contact("whatsapp:+593991234567") == PHONE_E164
+
+
+def test_opt_outs_are_exported_and_kept_per_channel(recorded, client, sandbox, services):
+    reply(client, sandbox, f"whatsapp:{PHONE_E164}", "STOP", "SM" + "b" * 32)
+    document = json.loads(cli(recorded, "export", PHONE_E164).output)
+    assert set(document["opt_outs"]) == {"sms", "whatsapp"} and document["replies_kept"] == 2
+    result = cli(recorded, "forget", PHONE_E164, "--yes")
+    assert result.exit_code == 0 and "opt-out is kept" in result.output
+    assert services.store.is_opted_out(PHONE_E164) and services.store.is_opted_out(PHONE_E164, "whatsapp")
+    assert set(json.loads(cli(recorded, "export", PHONE_E164).output)["opt_outs"]) == {"sms", "whatsapp"}

@@ -24,12 +24,13 @@ def describe(store: Store, delivery_id: str) -> dict[str, Any] | None:
 
 def person(store: Store, found: Person) -> dict[str, Any]:
     """What is kept about a person (`flask --app web recipient export`, the console's admin page): their contact,
-    every delivery that messaged them described as the read API does, their opt-out and how many replies are kept."""
+    every delivery that messaged them described as the read API does, their opt-outs per channel and how many replies
+    are kept."""
     described = (describe(store, delivery_id) for delivery_id in found.delivery_ids)
     return {
         "contact": found.contact,
         "deliveries": [answer for answer in described if answer is not None],
-        "opted_out_at": iso_time(str(found.opted_out_at)) if found.opted_out_at is not None else None,
+        "opt_outs": {name: iso_time(str(since)) for name, since in found.opt_outs.items()},
         "replies_kept": found.replies,
     }
 

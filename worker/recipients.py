@@ -4,6 +4,7 @@ Ecuador's LOPDP, Chile's and Mexico's laws. The CLI (`flask --app web recipient`
 both come here."""
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rq.job import Job
@@ -28,11 +29,11 @@ class NotAContact(ValueError):
 @dataclass(frozen=True)
 class Person:
     """A normalised contact (E.164 phone, lower-case email), the deliveries that messaged it (newest first), and
-    since when the number has opted out (None when it has not, or is an email)."""
+    since when it has opted out of each channel that takes a STOP (none for an email)."""
 
     contact: str
     delivery_ids: tuple[str, ...]
-    opted_out_at: float | None
+    opt_outs: Mapping[str, float]
     replies: int
 
 
@@ -61,9 +62,15 @@ def find(services: Services, term: str) -> Person:
     return Person(
         contact=normalised,
         delivery_ids=tuple(deliveries(services.store, normalised)),
-        opted_out_at=contact_index.opted_out_at(redis, normalised),
+        opt_outs=opt_outs(services.store, normalised),
         replies=len(contact_index.replies(redis, digests)),
     )
+
+
+def opt_outs(store: Store, normalised: str) -> dict[str, float]:
+    """The channels the person replied STOP on, and since when."""
+    found = {name: channels.channel(name).opted_out_at(store, normalised) for name in channels.names()}
+    return {name: since for name, since in found.items() if since is not None}
 
 
 def forget(services: Services, term: str, actor: str) -> erasure.Erased:

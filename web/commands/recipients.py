@@ -43,7 +43,7 @@ def forget_command(contact: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Erase {len(person.delivery_ids)} delivery(ies) kept about this person?", abort=True)
     erased = recipients.forget(_services(), contact, actor=f"cli:{operator()}")
-    kept = " (their opt-out is kept)" if person.opted_out_at is not None else ""
+    kept = " (their opt-out is kept)" if person.opt_outs else ""
     click.echo(f"erased {erased.deliveries} delivery(ies), {erased.records} record(s){kept}")
 
 

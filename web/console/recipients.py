@@ -63,8 +63,11 @@ def recipient_forget() -> ResponseReturnValue:
         ),
         "success",
     )
-    if person.opted_out_at is not None:
-        flash(_("Their opt-out is kept, so that no SMS goes to them again until they reply START."), "warning")
+    if person.opt_outs:
+        flash(
+            _("Their opt-outs are kept, so that nothing goes to them again on those channels until they reply START."),
+            "warning",
+        )
     return redirect(url_for("console.admin.recipients_page"))
 
 

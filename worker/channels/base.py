@@ -22,6 +22,7 @@ package reaches it through `channels.channel(name)` and the methods below, never
                             the outbox payload (real destination and rendered text) and what it costs (record notes)
   country(destination, settings) -> str             where a message to it is billed (the dashboard's prices)
   suppressed(store, destination) -> bool            the recipient asked for nothing more on this channel
+  opted_out_at(store, destination) -> float | None  since when (a person's export lists it per channel)
   send(notification_id, payload, services) -> Sent(provider_id, state, segments)
                             hand the message to the provider; raises worker.errors (TransientError, AmbiguousSend,
                             RecipientRejected, PermanentError), which the clients map from the provider's failures
@@ -125,6 +126,10 @@ class Channel(ABC):
     def suppressed(self, store: "Store", destination: str) -> bool:
         """Nothing suppresses this channel unless it says otherwise."""
         return False
+
+    def opted_out_at(self, store: "Store", destination: str) -> float | None:
+        """Since when the recipient has asked for nothing more on this channel (None: never, or it takes no STOP)."""
+        return None
 
     @abstractmethod
     def send(self, notification_id: str, payload: Mapping[str, str], services: "Services") -> Sent: ...

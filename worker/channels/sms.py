@@ -62,8 +62,12 @@ class Sms(Channel):
         return Outgoing({"to": destination, "body": body}, notes)
 
     def suppressed(self, store: "Store", destination: str) -> bool:
-        """The number replied STOP."""
-        return store.is_opted_out(destination)
+        """The number replied STOP on this channel (an SMS STOP does not stop WhatsApp, nor the reverse)."""
+        return store.opted_out_at(destination, self.opt_out_scope) is not None
+
+    def opted_out_at(self, store: "Store", destination: str) -> float | None:
+        """Since when the number has replied STOP on this channel."""
+        return store.opted_out_at(destination, self.opt_out_scope)
 
     def send(self, notification_id: str, payload: Mapping[str, str], services: "Services") -> Sent:
         if services.sms is None:

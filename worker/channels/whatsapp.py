@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from worker.rendering import Renderer
     from worker.services import Services
     from worker.settings import Settings
-    from worker.store import Store
 
 PREFIX = "whatsapp:"
 # Twilio codes (docs/whatsapp.md, section 8).
@@ -83,10 +82,6 @@ class WhatsApp(Sms):
             "body": body,
         }
         return Outgoing(payload, {"billed": "messages"})
-
-    def suppressed(self, store: "Store", destination: str) -> bool:
-        """The number wrote STOP over WhatsApp (an SMS STOP does not stop WhatsApp)."""
-        return store.is_opted_out(destination, self.opt_out_scope)
 
     def send(self, notification_id: str, payload: Mapping[str, str], services: "Services") -> Sent:
         if services.sms is None:

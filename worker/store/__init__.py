@@ -253,7 +253,12 @@ class Store:
 
     def is_opted_out(self, e164: str, scope: str = "") -> bool:
         """Whether messages to this number on that channel must be suppressed."""
-        return bool(self.redis.exists(keys.optout(e164, scope)))
+        return self.opted_out_at(e164, scope) is not None
+
+    def opted_out_at(self, e164: str, scope: str = "") -> float | None:
+        """Since when this number has replied STOP on that channel (None: it has not, or it is no number)."""
+        since = self.redis.get(keys.optout(e164, scope))
+        return float(since) if since else None
 
     def latency(self) -> tuple[list[tuple[str, int]], float]:
         """Cumulative (upper bound, count) pairs ending with +Inf, and the sum of durations."""

@@ -9,8 +9,6 @@ import hmac
 from collections.abc import Sequence
 from typing import Any
 
-import redis
-
 from worker.store import keys
 from worker.store.rows import as_text, now
 
@@ -53,9 +51,3 @@ def deliveries(client: Any, contact_digests: Sequence[str]) -> list[str]:
 def replies(client: Any, contact_digests: Sequence[str]) -> list[str]:
     """The inbound message sids recorded under any of the digests (on a client or a watching pipeline)."""
     return sorted({as_text(sid) for d in contact_digests for sid in client.smembers(keys.replies(d))})
-
-
-def opted_out_at(client: redis.Redis, e164: str) -> float | None:
-    """Since when a number has replied STOP (None: it has not, or it is no number)."""
-    since = client.get(keys.optout(e164))
-    return float(since) if since else None
