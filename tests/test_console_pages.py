@@ -75,8 +75,11 @@ def test_resend_to_a_corrected_number_appears_in_the_timeline(staff_client, csrf
     [
         ({"phone": "12345"}, "Enter a mobile number in international form"),
         ({"channels": ["email"], "email": "ana@"}, "Enter an email address such as name@example.com."),
-        ({"channels": []}, "Choose SMS and/or email."),
-        ({"channels": ["email"], "phone": "+593991112233"}, "A corrected phone is only used when SMS is chosen."),
+        ({"channels": []}, "Choose at least one channel."),
+        (
+            {"channels": ["email"], "phone": "+593991112233"},
+            "A corrected phone is only used when SMS or WhatsApp is chosen.",
+        ),
     ],
 )
 def test_invalid_fields_are_shown_next_to_them(staff_client, csrf_token, sandbox, services, fields, message):

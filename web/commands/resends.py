@@ -12,7 +12,7 @@ from worker.store import refusals
 @click.command("resend")
 @with_appcontext
 @click.argument("delivery_id")
-@click.option("--channel", "channels", type=click.Choice(channels.names()), multiple=True, help="Repeat for both.")
+@click.option("--channel", "channels", type=click.Choice(channels.names()), multiple=True, help="Repeat for several.")
 @click.option("--to", "to", default="", help="A corrected phone (E.164) or email for this send only.")
 @click.option("--reason", default="", help="Why, for the audit trail.")
 def resend_command(delivery_id: str, channels: tuple[str, ...], to: str, reason: str) -> None:

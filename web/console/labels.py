@@ -37,11 +37,11 @@ WHATSAPP_NOTES = {
 }
 
 PROBLEMS = {
-    resend.CHOOSE_CHANNELS: _l("Choose SMS and/or email."),
+    resend.CHOOSE_CHANNELS: _l("Choose at least one channel."),
     resend.NOT_CONFIGURED: _l("This channel is not configured on this service."),
     resend.PHONE_INVALID: _l("Enter a mobile number in international form, such as +593 99 123 4567."),
     resend.EMAIL_INVALID: _l("Enter an email address such as name@example.com."),
-    resend.PHONE_WITHOUT_SMS: _l("A corrected phone is only used when SMS is chosen."),
+    resend.PHONE_WITHOUT_SMS: _l("A corrected phone is only used when SMS or WhatsApp is chosen."),
     resend.EMAIL_WITHOUT_EMAIL: _l("A corrected email is only used when email is chosen."),
     resend.REASON_TOO_LONG: _l("Keep the reason under 500 characters."),
     resend.NO_PHONE: _l("This delivery has no usable phone number: enter a corrected one."),
