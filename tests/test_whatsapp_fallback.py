@@ -261,3 +261,22 @@ def test_a_corrected_phone_goes_by_the_rules_phone_channel_only(sandbox, work, l
     assert [n["channel"] for n in answer.json()["notifications"]] == ["whatsapp"]
     work()
     assert [m["to"] for m in sandbox.whatsapp] == ["whatsapp:+593991112233"] and sandbox.sms == []
+
+
+def test_an_outage_that_outlasts_every_retry_goes_by_sms_once(sandbox, post_webhook, work, services, live):
+    for _attempt in range(1 + 3):  # the first try and RETRY_MAX_ATTEMPTS=3 retries (tests/conftest.py)
+        sandbox.fail("twilio", status=503)
+    fire(sandbox, post_webhook)
+    work()
+    assert sandbox.whatsapp == [] and len(sandbox.sms) == 1 and sandbox.sms[0]["to"] == NUMBER
+    first = record(services)
+    assert first["state"] == "failed" and first["error"].startswith("gave up after every retry")
+    assert (first["replaced_by"], record(services, FALLBACK_ID)["fallback_for"]) == (FALLBACK_ID, WA_ID)
+    assert not services.queue.failed_job_registry.get_job_ids()  # nothing left for support to requeue
+
+
+def test_an_outage_shorter_than_the_retries_sends_whatsapp_and_no_sms(sandbox, post_webhook, work, services, live):
+    sandbox.fail("twilio", status=503)
+    fire(sandbox, post_webhook)
+    work()
+    assert len(sandbox.whatsapp) == 1 and sandbox.sms == []

@@ -3,6 +3,8 @@
 import logging
 import time
 
+from rq import get_current_job
+
 from worker import fallback, statuses
 from worker.channels import channel
 from worker.errors import AmbiguousSend, PermanentError, RecipientRejected, TransientError, Unreachable
@@ -49,6 +51,8 @@ def _deliver(
     try:
         sent = channel(record["channel"]).send(notification_id, payload, services)
     except TransientError as exc:
+        if _last_attempt() and fallback.rule_for(services, record) is not None:  # an outage outlasted the retries
+            return _fall_back_now(notification_id, f"gave up after every retry: {exc}", services, extra)
         s.release(notification_id, str(exc))
         log.warning("send failed, will retry: %s", exc, extra=extra)
         raise
@@ -60,10 +64,7 @@ def _deliver(
         return _reject(notification_id, record, payload, exc, services)
     except PermanentError as exc:
         if fallback.rule_for(services, record) is not None:  # a message is never lost to a configuration error
-            s.close(notification_id, "failed", error=str(exc), claimed_at="")
-            log.error("send failed, falling back: %s", exc, extra=extra)
-            fallback.fall_back(services, notification_id)
-            return "failed"
+            return _fall_back_now(notification_id, str(exc), services, extra)
         s.release(notification_id, str(exc))
         log.error("send failed: %s", exc, extra=extra)
         raise
@@ -75,6 +76,20 @@ def _deliver(
     fallback.arm(services, notification_id, record)
     log.info("notification sent", extra={**extra, "state": sent.state})
     return sent.state
+
+
+def _last_attempt() -> bool:
+    """Whether RQ will not run this send again if it fails (False outside an RQ job)."""
+    job = get_current_job()
+    return job is not None and job.retries_left == 0
+
+
+def _fall_back_now(notification_id: str, error: str, services: Services, extra: dict[str, str]) -> str:
+    """The first message will not go: fail it with its reason and send the rule's fallback instead."""
+    services.store.close(notification_id, "failed", error=error, claimed_at="")
+    log.error("send failed, falling back: %s", error, extra=extra)
+    fallback.fall_back(services, notification_id)
+    return "failed"
 
 
 def _moved_on(record: dict[str, str], services: Services) -> bool:
