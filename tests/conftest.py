@@ -10,7 +10,7 @@ from rq.serializers import JSONSerializer
 
 from sandbox import Sandbox
 from web import create_app
-from worker import jobs, queueing
+from worker import jobs, queueing, relay
 from worker.__main__ import InProcessWorker
 from worker.services import Services
 from worker.settings import Settings
@@ -181,6 +181,13 @@ def work(redis_client: redis.Redis):
         worker.work(burst=True)
 
     return run
+
+
+def relay_all(services: Services) -> int:
+    """Queue the job of every webhook event waiting for a worker's relay, as a running worker's relay would; the
+    number of jobs then in the queue."""
+    relay.drain(services.store, services.queue, services.settings)
+    return services.queue.count
 
 
 def flask_cli(app):

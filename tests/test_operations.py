@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 from rq import SimpleWorker
 
-from tests.conftest import WEBHOOK_TOKEN, free_port, wait_for
+from tests.conftest import WEBHOOK_TOKEN, free_port, relay_all, wait_for
 from web.commands.doctor import doctor
 from worker import logs, reporting
 
@@ -82,7 +82,7 @@ def test_readyz_needs_a_live_worker(client, services):
     try:
         assert client.get("/readyz").get_json() == {
             "status": "ready",
-            "checks": {"redis": "ok", "workers": "ok", "queue": "ok"},
+            "checks": {"redis": "ok", "workers": "ok", "queue": "ok", "relay": "ok"},
         }
     finally:
         worker.register_death()
@@ -115,6 +115,30 @@ def test_readyz_says_the_queue_is_stuck_when_its_next_job_waited_over_five_minut
         assert waited and int(waited.group(1)) >= waited_minutes * 60
 
 
+@pytest.mark.parametrize(("waited_minutes", "answer"), [(6, 503), (4, 200)])
+def test_readyz_says_the_relay_is_stuck_when_an_event_waited_over_five_minutes_for_its_job(
+    client, services, post_webhook, redis_client, waited_minutes, answer
+):
+    """A worker's heartbeat alone does not say its relay queues the webhooks' jobs: an event still waiting does."""
+    worker = SimpleWorker([services.queue], connection=services.redis)
+    worker.register_birth()
+    worker.heartbeat()
+    event_id = post_webhook({"id": "t-waits"}, status="going_to_dropoff").get_json()["event_id"]
+    seconds, _ = redis_client.time()
+    redis_client.zadd("ntf:pending", {event_id: seconds - waited_minutes * 60})  # as if no relay had taken it since
+    try:
+        ready = client.get("/readyz")
+    finally:
+        worker.register_death()
+    assert ready.status_code == answer
+    relay = ready.get_json()["checks"]["relay"]
+    if answer == 200:
+        assert relay == "ok"
+    else:
+        waited = re.fullmatch(r"an event has waited (\d+) s for its job", relay)
+        assert waited and int(waited.group(1)) >= waited_minutes * 60
+
+
 def metric_values(client) -> dict[tuple[str, tuple], float]:
     response = client.get("/metrics")
     assert response.status_code == 200 and response.mimetype == "text/plain"
@@ -132,7 +156,11 @@ def test_metrics_after_a_known_sequence(client, post_webhook, sandbox, work):
     post_webhook({"id": "t-1"}, status="assigned")
     post_webhook({"id": "t-1"}, status="going_to_dropoff", token="wrong")
     post_webhook(b"nope", status="going_to_dropoff")
-    assert metric_values(client)[("notifier_queue_depth", ())] == 1
+    values = metric_values(client)
+    assert (values[("notifier_events_waiting", ())], values[("notifier_queue_depth", ())]) == (1, 0)
+    relay_all(client.application.extensions["notifier"])
+    values = metric_values(client)
+    assert (values[("notifier_events_waiting", ())], values[("notifier_queue_depth", ())]) == (0, 1)
     work()
     values = metric_values(client)
     for outcome, count in [("queued", 1), ("duplicate", 1), ("ignored", 1), ("unauthorised", 1), ("invalid", 1)]:

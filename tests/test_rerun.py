@@ -7,6 +7,7 @@ import pytest
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
+from tests.conftest import relay_all
 from worker import events, queueing, send_job
 from worker.intake import event_id
 from worker.store import keys
@@ -30,6 +31,7 @@ def test_a_rerun_after_a_crash_part_way_queues_the_rest_and_sends_nothing_twice(
 ):
     sandbox.add_delivery(DELIVERY)
     assert post_webhook({"id": DELIVERY}, status="going_to_dropoff").status_code == 202
+    relay_all(services)  # the event's job is queued, as a worker's relay does at once
     crash_after_recording_both_and_queueing_the_sms(services, redis_client)
     assert services.store.notification(EMAIL)["state"] == "pending" and services.queue.count == 2
     if sms_sent_before_the_rerun:  # another worker took the SMS job meanwhile
@@ -46,6 +48,7 @@ def test_an_event_that_expired_before_its_job_ran_is_let_go(
 ):
     sandbox.add_delivery(DELIVERY)
     assert post_webhook({"id": DELIVERY}, status="going_to_dropoff").status_code == 202
+    relay_all(services)
     redis_client.delete(keys.event(EVENT))  # what its retention TTL does to a job that waited too long
     with caplog.at_level(logging.WARNING, logger="worker.events"):
         work()

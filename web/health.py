@@ -8,6 +8,7 @@ from rq import Worker
 
 from web.metrics import oldest_age
 from worker.services import Services
+from worker.store import pending
 
 bp = Blueprint("health", __name__)
 HEARTBEAT_FRESH_SECONDS = 120
@@ -22,7 +23,8 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """For monitoring the whole service: Redis answers, a worker was seen recently, the queue moves.
+    """For monitoring the whole service: Redis answers, a worker was seen recently, the queue moves and the workers'
+    relay queues each received event's job.
 
     Use /healthz as a platform's routing health check: a stuck worker must not take webhook intake down."""
     services: Services = current_app.extensions["notifier"]
@@ -33,6 +35,8 @@ def readyz() -> Response:
         checks["workers"] = "ok" if _fresh_workers(services) else "no worker seen in the last 2 minutes"
         age = oldest_age(services.queue)
         checks["queue"] = "ok" if age < STUCK_SECONDS else f"the next job has waited {age:.0f} s"
+        waited = pending.oldest_age(services.redis)
+        checks["relay"] = "ok" if waited < STUCK_SECONDS else f"an event has waited {waited:.0f} s for its job"
     except (redis.ConnectionError, redis.TimeoutError):
         checks["redis"] = "unreachable"
     ready = all(v == "ok" for v in checks.values())

@@ -11,6 +11,7 @@ from rq.job import Job
 
 from worker import dashboard
 from worker.services import Services
+from worker.store import pending
 
 bp = Blueprint("metrics", __name__)
 
@@ -41,9 +42,12 @@ class RedisFigures:
         yield from self._today()
 
     def _queue(self) -> Iterator[Metric]:
-        """Depth, failed and scheduled jobs, the oldest queued job's age, and live workers."""
+        """Depth, failed and scheduled jobs, events waiting for the workers' relay, the oldest queued job's age, and
+        live workers."""
         queue = self.services.queue
         yield GaugeMetricFamily("notifier_queue_depth", "Jobs waiting to run", value=queue.count)
+        waiting = pending.count(self.services.redis)
+        yield GaugeMetricFamily("notifier_events_waiting", "Events received whose job is not queued yet", value=waiting)
         yield GaugeMetricFamily(
             "notifier_failed_jobs", "Jobs in the failed list", value=queue.failed_job_registry.count
         )

@@ -168,7 +168,7 @@ def spec(token_header: str) -> dict[str, Any]:
             ),
             "/readyz": _get(
                 "readyz",
-                "Redis reachable, a worker seen in the last 2 minutes, the queue moving",
+                "Redis reachable, a worker seen in the last 2 minutes, the queue moving, each received event queued",
                 {
                     "200": {"description": "Ready", "content": json_body(READY)},
                     "503": {"description": "Not ready; checks say why", "content": json_body(READY)},

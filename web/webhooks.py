@@ -36,7 +36,7 @@ def shippify(status: str | None = None) -> Response:
     except InvalidWebhook as exc:
         _count("webhooks_invalid")
         return error(400, exc.error, exc.detail)
-    result = accept(services.store, services.queue, settings, event)
+    result = accept(services.store, settings, event)
     # A queued event is traced by the access line (request id) and the worker's lines (delivery and event ids); at
     # INFO only the decisions nothing else records: duplicates and ignored events.
     level = logging.DEBUG if result.outcome == "queued" else logging.INFO

@@ -9,10 +9,9 @@ from redis.client import Pipeline
 from rq.serializers import JSONSerializer
 from rq.worker import BaseWorker, HerokuWorker, SimpleWorker
 
-from worker import intake, jobs, logs, queueing, reporting
+from worker import jobs, logs, queueing, relay, reporting
 from worker.connection import check_eviction_policy, connect
 from worker.settings import Settings, SettingsError
-from worker.store import Store
 
 log = logging.getLogger("worker")
 
@@ -59,7 +58,6 @@ def main(argv: list[str] | None = None) -> int:
         worker_ttl=WORKER_TTL,
         log_job_description=True,  # descriptions name the delivery id and channel only
     )
-    worker.settings = settings
     try:
         worker.work(burst=args.burst, with_scheduler=True, logging_level=settings.log_level)
     finally:
@@ -81,27 +79,37 @@ class _HeartbeatInOneTrip(BaseWorker):
             pipe.execute()
 
 
-class _QueuesLeftPending(BaseWorker):
-    """RQ's maintenance (every MAINTENANCE_INTERVAL), then the jobs of webhooks whose intake stopped between its two
-    steps (worker/intake.py); `settings` (set by main) gives them the usual retries, `pending_grace` says after how
-    long an event still pending is taken as interrupted."""
+class _Relaying(BaseWorker):
+    """A worker that also runs the intake's relay (worker/relay.py): a thread queueing the jobs of the webhooks'
+    events while it works (in burst mode, all of them before it starts), and, after RQ's maintenance (every
+    MAINTENANCE_INTERVAL), the jobs of events a relay left pending for longer than `pending_grace`. Settings are the
+    process's own, as its jobs use them (jobs.services)."""
 
-    settings: Settings | None = None
-    pending_grace: float = intake.PENDING_GRACE
+    pending_grace: float = relay.PENDING_GRACE
+
+    def work(self, burst: bool = False, *args, **kwargs) -> bool:
+        services = jobs.services()
+        if burst:
+            relay.drain(services.store, services.queue, services.settings)
+            return super().work(burst, *args, **kwargs)
+        relaying = relay.Relay(services.settings)
+        relaying.start()
+        try:
+            return super().work(burst, *args, **kwargs)
+        finally:
+            relaying.stop()
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
-        if self.settings is not None:
-            store = Store(self.connection, self.settings.retention_seconds)
-            queue = queueing.queue(self.connection)
-            intake.queue_left_pending(store, queue, self.settings, self.pending_grace)
+        services = jobs.services()
+        relay.queue_left_pending(services.store, services.queue, services.settings, self.pending_grace)
 
 
-class InProcessWorker(_QueuesLeftPending, _HeartbeatInOneTrip, SimpleWorker):
+class InProcessWorker(_Relaying, _HeartbeatInOneTrip, SimpleWorker):
     """Runs each job in the worker process (the Procfile's default)."""
 
 
-class ForkingWorker(_QueuesLeftPending, _HeartbeatInOneTrip, HerokuWorker):
+class ForkingWorker(_Relaying, _HeartbeatInOneTrip, HerokuWorker):
     """Runs each job in a forked process, interrupted 6 s after SIGTERM (`--fork`)."""
 
     # What RQ attaches of the interrupted frame to the exception that ends a job at shutdown, and so to the failed
@@ -109,7 +117,7 @@ class ForkingWorker(_QueuesLeftPending, _HeartbeatInOneTrip, HerokuWorker):
     frame_properties = ["f_code", "f_lasti", "f_lineno"]
 
 
-def _worker_class(fork: bool) -> type[_QueuesLeftPending]:
+def _worker_class(fork: bool) -> type[_Relaying]:
     """Jobs run in the worker process by default: on SIGTERM it finishes the job in hand (every outside call has a
     timeout, so well within a platform's 30 s) and stops; if it is killed anyway, the job is retried and the send
     ledger keeps the message from going out twice. --fork: RQ's HerokuWorker, a process per job, interrupted 6 s

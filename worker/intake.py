@@ -1,29 +1,16 @@
-"""The webhook's hot path: read a Shippify body, decide, record it and queue its job (see accept), and the worker's
-recovery of a job whose queueing a crash interrupted."""
+"""The webhook's hot path: read a Shippify body, decide, and record it for processing in one atomic step (see accept;
+the worker's relay queues its job, worker/relay.py)."""
 
-import contextlib
 import json
-import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import redis
-from redis.client import Pipeline
-from rq import Queue
-from rq.exceptions import DuplicateJobError
-
-from worker import links, queueing, statuses, store
+from worker import links, statuses, store
 from worker.settings import Settings
-from worker.store import pending
 
 MAX_ID_LENGTH = 128
 MAX_HINT_LENGTH = 200
-# An event still marked pending after this long lost the intake's second step: a request lives at most gunicorn's
-# 30 s timeout, so the step cannot still be on its way, and the worker's maintenance may queue the job itself.
-PENDING_GRACE = 120
-
-log = logging.getLogger(__name__)
 
 
 class InvalidWebhook(ValueError):
@@ -135,49 +122,17 @@ def event_id(delivery_id: str, status: str | None) -> str:
     return store.digest(delivery_id, status)
 
 
-def accept(s: store.Store, q: Queue, settings: Settings, event: IncomingEvent) -> Accepted:
-    """Record the event and queue its processing, or say it is a duplicate or ignored.
-
-    Two steps, neither of which can lose the event or queue its job twice. First one atomic script records the event
-    and, when it is to be processed, marks it pending, unless it exists (a duplicate: nothing else happens). Then
-    RQ's own enqueue (its documented `pipeline=`) and the end of the mark go in one MULTI/EXEC. Should the process
-    die or Redis go away between the two, the worker's maintenance queues whatever stayed pending (see
-    queue_left_pending). The former single step handed RQ's writes, replayed from a redis-py pipeline, to a script
-    that ran them with keys it did not declare (bench/README.md compares the designs)."""
+def accept(s: store.Store, settings: Settings, event: IncomingEvent) -> Accepted:
+    """Record the event for processing, or say it is a duplicate or ignored: one atomic script, one round trip. It
+    records the event unless it exists (a duplicate: nothing else happens) and, when it is to be processed, marks it
+    pending and hands its id to the worker's relay, which makes RQ's own enqueue of its job (worker/relay.py). An
+    earlier intake made RQ's writes from the web process, in a script running commands replayed from a redis-py
+    pipeline, then in a second round trip; bench/README.md compares the designs."""
     eid = event_id(event.delivery_id, event.status)
     outcome, detail = _decide(settings, event.status)
     if not s.record_event(eid, _fields(event, outcome, detail), pending=outcome == "queued"):
         return Accepted("duplicate", eid, event.delivery_id, event.status)
-    if outcome == "queued":
-        _queue(s, q, settings, eid, event.delivery_id)
     return Accepted(outcome, eid, event.delivery_id, event.status, detail)
-
-
-def _queue(s: store.Store, q: Queue, settings: Settings, eid: str, delivery_id: str) -> None:
-    """The intake's second step. When it fails the event is still safe, recorded and marked pending: the sender
-    is told it was queued, as it will be by the worker's maintenance."""
-
-    def enqueue(pipe: Pipeline) -> None:
-        queueing.enqueue_process(q, settings, eid, delivery_id, pipeline=pipe)
-
-    try:
-        s.queue_pending(eid, enqueue)
-    except redis.RedisError:
-        log.warning("event recorded, its job left to the worker's maintenance", extra={"event_id": eid}, exc_info=True)
-
-
-def queue_left_pending(s: store.Store, q: Queue, settings: Settings, older_than: float = PENDING_GRACE) -> int:
-    """Queue the job of every event whose intake stopped between its two steps (the worker's maintenance calls
-    this); RQ's unique enqueue (`unique=True`) keeps a job that is already queued from being queued twice."""
-    queued = 0
-    for eid, delivery_id in pending.left(s.redis, older_than):
-        with contextlib.suppress(DuplicateJobError):
-            queueing.enqueue_process(q, settings, eid, delivery_id, unique=True)
-            queued += 1
-        pending.forget(s.redis, eid)
-    if queued:
-        log.warning("queued %d events left pending by an interrupted intake", queued)
-    return queued
 
 
 def _decide(settings: Settings, status: str | None) -> tuple[str, str]:

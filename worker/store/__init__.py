@@ -4,12 +4,11 @@ its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (r
 whose job is still to be queued), daily.py (the dashboard's per-day counters)."""
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis
 from limits.strategies import MovingWindowRateLimiter
-from redis.client import Pipeline
 
 from worker import connection
 from worker.store import contact_index, daily, keys, scripts, states
@@ -38,23 +37,15 @@ class Store:
         self._intake = client.register_script(scripts.INTAKE)
 
     def record_event(self, event_id: str, fields: Mapping[str, str], pending: bool) -> bool:
-        """The intake's first step: record a new event and, when `pending`, mark it as to be queued, in one atomic
-        step and one round trip (scripts.INTAKE); an event that exists only moves the duplicate counter (False)."""
+        """The webhook intake: record a new event and, when `pending`, mark it as to be queued and hand its id to the
+        worker's relay (pending.take), in one atomic step and one round trip (scripts.INTAKE); an event that exists
+        only moves the duplicate counter (False)."""
         delivery_id = fields["delivery_id"]
         mark = "1" if pending else ""
         args: list[str | int] = [event_id, delivery_id, self.ttl, RECENT_SIZE, fields["outcome"], mark]
         args += flat_pairs(**{k: v for k, v in fields.items() if v != ""})
-        event_keys = [keys.event(event_id), keys.STATS, keys.timeline(delivery_id), keys.RECENT, keys.PENDING]
-        return bool(self._intake(keys=event_keys, args=args))
-
-    def queue_pending(self, event_id: str, enqueue: Callable[[Pipeline], object]) -> None:
-        """The intake's second step: `enqueue`'s writes (RQ's own enqueue of the event's job, on the pipeline it is
-        given) and the end of the event's pending mark, together in one MULTI/EXEC."""
-        with self.redis.pipeline() as pipe:
-            pipe.multi()  # as RQ expects of a caller's pipeline
-            enqueue(pipe)
-            pipe.zrem(keys.PENDING, event_id)
-            pipe.execute()
+        event_keys = [keys.event(event_id), keys.STATS, keys.timeline(delivery_id), keys.RECENT]
+        return bool(self._intake(keys=[*event_keys, keys.PENDING, keys.RELAY], args=args))
 
     def touch(self, delivery_id: str) -> None:
         """Put a delivery at the top of the console's recent activity (a resend, say)."""

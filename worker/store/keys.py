@@ -15,6 +15,7 @@ worker/store (no other module builds a key).
   ntf:day:{YYYY-MM-DD}                 hash   one UTC day's dashboard counters (daily.py), kept RETENTION_DAYS
   ntf:recent                           list   the 100 deliveries with the latest activity, newest first
   ntf:pending                          zset   events recorded but whose job is not queued yet (by Redis time)
+  ntf:relay                            list   ids of those events, oldest first, for the worker's relay to queue
   ntf:staff, ntf:staff:{username}      set, hash  staff accounts (kept until removed)
   ntf:session:{sha256(id)}             hash   one console session (TTL: the idle timeout)
   ntf:sessions:{username}              set    an account's live sessions
@@ -32,6 +33,7 @@ PREFIX = "ntf"
 STATS = f"{PREFIX}:stats"
 RECENT = f"{PREFIX}:recent"
 PENDING = f"{PREFIX}:pending"
+RELAY = f"{PREFIX}:relay"
 LATENCY = f"{PREFIX}:latency"
 STAFF = f"{PREFIX}:staff"
 RESEND_REFUSALS = f"{PREFIX}:resend-refusals"

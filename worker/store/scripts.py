@@ -107,14 +107,15 @@ redis.call('HSET', KEYS[1], 'state', ARGV[2])
 )
 
 
-# The webhook intake's first step (the store's record_event): unless KEYS[1], the event, exists, record it and, when
-# it is to be processed, mark it pending, in one atomic step; when it exists, only count a duplicate. KEYS: the
-# event hash, the counters, the delivery's timeline, the recent list, the pending set. ARGV: the event id, the
-# delivery id, the retention TTL, the recent list's size, the outcome (its counter), "1" to mark it pending (else
-# ""), then the event's field/value pairs. The mark (scored by Redis's own clock) is what lets the second step, RQ's
-# own enqueue, be lost to a crash: the worker's maintenance queues whatever stays pending (worker/intake.py). A full
-# Redis (maxmemory with noeviction) refuses the script at its first write, so nothing is ever half-written. The
-# recent list is kept here as touch_recent keeps it (lrem, lpush, ltrim).
+# The webhook intake (the store's record_event): unless KEYS[1], the event, exists, record it and, when it is to be
+# processed, mark it pending and push its id onto the relay list, in one atomic step; when it exists, only count a
+# duplicate. KEYS: the event hash, the counters, the delivery's timeline, the recent list, the pending set, the relay
+# list. ARGV: the event id, the delivery id, the retention TTL, the recent list's size, the outcome (its counter), "1"
+# to mark it pending (else ""), then the event's field/value pairs. The worker's relay pops the id and makes RQ's own
+# enqueue of the event's job, then ends the mark; the mark (scored by Redis's own clock) is what lets a relay die
+# between the two: the worker's maintenance queues whatever stays pending (worker/relay.py). A full Redis (maxmemory
+# with noeviction) refuses the script at its first write, so nothing is ever half-written. The recent list is kept
+# here as touch_recent keeps it (lrem, lpush, ltrim).
 INTAKE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HINCRBY', KEYS[2], 'webhooks_duplicate', 1)
@@ -130,6 +131,7 @@ redis.call('LPUSH', KEYS[4], ARGV[2])
 redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
 if ARGV[6] == '1' then
   redis.call('ZADD', KEYS[5], redis.call('TIME')[1], ARGV[1])
+  redis.call('RPUSH', KEYS[6], ARGV[1])
 end
 return 1
 """
