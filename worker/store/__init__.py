@@ -1,7 +1,8 @@
 """The notification record in Redis: events received, notifications and their states, opt-outs, counters. This
 package is the only place that builds a key (keys.py) or calls Redis on the records; the other record kinds live in
 its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends), pending.py (events
-whose job is still to be queued), daily.py (the dashboard's per-day counters)."""
+whose job is still to be queued), daily.py (the dashboard's per-day counters), histogram.py (the /metrics latency
+histogram)."""
 
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -12,13 +13,11 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.client import Pipeline
 
 from worker import connection
-from worker.store import contact_index, daily, keys, scripts, states
+from worker.store import contact_index, daily, histogram, keys, scripts, states
 from worker.store.rows import as_text, decode_row, flat_pairs, now, write_fields
 
 __all__ = ["Store", "as_text", "decode_row", "digest", "limiter", "now", "touch_recent"]
 
-# Upper bounds (seconds) of the webhook-to-send latency histogram behind /metrics.
-LATENCY_BUCKETS = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0)
 RECENT_SIZE = 100
 STATS_KEY = keys.STATS  # the counters' hash (tests read it)
 _RANKS = json.dumps(states.RANK)
@@ -178,7 +177,7 @@ class Store:
             if provider_id:
                 pipe.set(keys.provider(provider_id), notification_id, ex=self.ttl)
             if latency is not None:
-                _observe(pipe, latency)
+                histogram.observe(pipe, latency)
                 daily.observe(pipe, self.ttl, latency)
             pipe.execute()
 
@@ -261,13 +260,8 @@ class Store:
         return float(since) if since else None
 
     def latency(self) -> tuple[list[tuple[str, int]], float]:
-        """Cumulative (upper bound, count) pairs ending with +Inf, and the sum of durations."""
-        raw = decode_row(self.redis.hgetall(keys.LATENCY))
-        running, buckets = 0, []
-        for bound in [f"{b:g}" for b in LATENCY_BUCKETS] + ["+Inf"]:
-            running += int(raw.get(bound, 0))
-            buckets.append((bound, running))
-        return buckets, float(raw.get("sum", 0.0))
+        """The /metrics latency histogram: cumulative (upper bound, count) pairs ending with +Inf, and the sum."""
+        return histogram.read(self.redis)
 
     def stats(self) -> dict[str, int]:
         """The /metrics counters."""
@@ -276,13 +270,6 @@ class Store:
     def count(self, name: str, amount: int = 1) -> None:
         """Bump a /metrics counter."""
         self.redis.hincrby(keys.STATS, name, amount)
-
-
-def _observe(pipe: Any, seconds: float) -> None:
-    """Add one webhook-accepted → provider-accepted duration to the histogram (on a pipeline)."""
-    bucket = next((f"{b:g}" for b in LATENCY_BUCKETS if seconds <= b), "+Inf")
-    pipe.hincrby(keys.LATENCY, bucket, 1)
-    pipe.hincrbyfloat(keys.LATENCY, "sum", round(max(seconds, 0.0), 3))
 
 
 def touch_recent(client: Any, delivery_id: str) -> None:
