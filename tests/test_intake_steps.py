@@ -45,7 +45,7 @@ def test_a_cut_between_the_intake_steps_loses_nothing_and_queues_one_job(
     again = client.post("/webhooks/shippify/going_to_dropoff", json={"id": "t-cut"}, headers=HEADERS)
     assert (first.status_code, again.status_code, again.get_json()["status"]) == (202, 200, "duplicate")
     assert proxy.cuts >= 1 and services.queue.count == 0  # the second step never reached Redis
-    assert services.store.event(first.get_json()["event_id"])["outcome"] == "queued"
+    assert services.store.event(first.get_json()["event_id"]).outcome == "queued"
     maintenance_pass(redis_client, settings, grace=60)  # too soon: the step might still be on its way
     assert services.queue.count == 0 and sandbox.sms == []
     maintenance_pass(redis_client, settings)

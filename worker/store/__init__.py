@@ -2,7 +2,7 @@
 package is the only place that builds a key (keys.py) or calls Redis on the records; the other record kinds live in
 its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends), pending.py (events
 whose job is still to be queued), daily.py (the dashboard's per-day counters), histogram.py (the /metrics latency
-histogram)."""
+histogram). Events and notifications are read as the typed records of records.py."""
 
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -14,6 +14,7 @@ from redis.client import Pipeline
 
 from worker import connection
 from worker.store import contact_index, daily, histogram, keys, scripts, states
+from worker.store.records import Event, Notification
 from worker.store.rows import as_text, decode_row, flat_pairs, now, write_fields
 
 __all__ = ["Store", "as_text", "decode_row", "digest", "limiter", "now", "touch_recent"]
@@ -66,9 +67,10 @@ class Store:
         return [as_text(v) for v in self.redis.lrange(keys.RECENT, 0, limit - 1)]
 
     # events -----------------------------------------------------------------------------------
-    def event(self, event_id: str) -> dict[str, str]:
-        """One event's fields ({} when expired or unknown)."""
-        return decode_row(self.redis.hgetall(keys.event(event_id)))
+    def event(self, event_id: str) -> Event | None:
+        """One event (None when expired or unknown)."""
+        row = self.redis.hgetall(keys.event(event_id))
+        return Event.from_row(event_id, row) if row else None
 
     def close_event(self, event_id: str, outcome: str, detail: str = "", **fields: str) -> None:
         """Record what became of an event and drop the secret link it may have carried."""
@@ -104,22 +106,23 @@ class Store:
             pipe.execute()
         return True
 
-    def notification(self, notification_id: str) -> dict[str, str]:
-        """One notification's fields ({} when unknown)."""
-        return decode_row(self.redis.hgetall(keys.notification(notification_id)))
+    def notification(self, notification_id: str) -> Notification | None:
+        """One notification (None when expired or unknown)."""
+        row = self.redis.hgetall(keys.notification(notification_id))
+        return Notification.from_row(notification_id, row) if row else None
 
-    def notifications(self, delivery_id: str) -> list[dict[str, str]]:
-        """Every notification of a delivery, oldest first, each with its id."""
+    def notifications(self, delivery_id: str) -> list[Notification]:
+        """Every notification of a delivery, oldest first."""
         return self.timelines([delivery_id])[0][1]
 
-    def events(self, delivery_id: str) -> list[dict[str, str]]:
-        """Every event of a delivery, oldest first, each with its id."""
+    def events(self, delivery_id: str) -> list[Event]:
+        """Every event of a delivery, oldest first."""
         return self.timelines([delivery_id])[0][0]
 
     def timelines(
         self, delivery_ids: Sequence[str], last_only: bool = False
-    ) -> list[tuple[list[dict[str, str]], list[dict[str, str]]]]:
-        """(events, notifications) of each delivery, oldest first, each record with its id (only the latest of each
+    ) -> list[tuple[list[Event], list[Notification]]]:
+        """(events, notifications) of each delivery, oldest first, those expired left out (only the latest of each
         kind with `last_only`); two round trips for any number of deliveries."""
         with self.redis.pipeline(transaction=False) as pipe:
             for delivery_id in delivery_ids:
@@ -141,8 +144,8 @@ class Store:
             rows = iter(pipe.execute())
         return [
             (
-                [{"id": eid, **decode_row(row)} for eid in event_ids if (row := next(rows))],
-                [{"id": nid, **decode_row(row)} for nid in notification_ids if (row := next(rows))],
+                [Event.from_row(eid, row) for eid in event_ids if (row := next(rows))],
+                [Notification.from_row(nid, row) for nid in notification_ids if (row := next(rows))],
             )
             for event_ids, notification_ids in wanted
         ]
