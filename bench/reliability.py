@@ -27,6 +27,7 @@ from web import create_app  # noqa: E402
 from worker.events import notification_id  # noqa: E402
 from worker.settings import Settings  # noqa: E402
 from worker.store import Store  # noqa: E402
+from worker.store.records import Notification  # noqa: E402
 
 TOKEN = "reliability-webhook-secret"
 STATUSES = {"going_to_dropoff": ("sms", "email"), "at_dropoff": ("sms",)}
@@ -106,26 +107,30 @@ def send_all(client, sequence: list[tuple[str, str]]) -> collections.Counter:
     return answers
 
 
+def waiting(record: Notification | None) -> bool:
+    """Whether a notification is not recorded yet, or not past the send."""
+    return record is None or record.state in ("pending", "claimed")
+
+
 def settled(store: Store, pairs: set[tuple[str, str]]) -> bool:
     """Every expected notification reached a state past the send."""
     for delivery_id, status in pairs:
         for channel in STATUSES[status]:
-            state = store.notification(notification_id(delivery_id, status, channel)).get("state")
-            if state in (None, "pending", "claimed"):
+            if waiting(store.notification(notification_id(delivery_id, status, channel))):
                 return False
     return True
 
 
-def unsettled(store: Store, pairs: set[tuple[str, str]]) -> list[dict[str, str]]:
+def unsettled(store: Store, pairs: set[tuple[str, str]]) -> list[str]:
     """The notifications still waiting, with their records, to explain a loss."""
-    waiting = []
+    found = []
     for delivery_id, status in sorted(pairs):
         for channel in STATUSES[status]:
             nid = notification_id(delivery_id, status, channel)
             record = store.notification(nid)
-            if record.get("state") in (None, "pending", "claimed"):
-                waiting.append({"id": nid, "delivery": delivery_id, "status": status, "channel": channel, **record})
-    return waiting
+            if waiting(record):
+                found.append(f"{nid} ({delivery_id}, {status}, {channel}): {record or 'not recorded'}")
+    return found
 
 
 def tally(sandbox: Sandbox, pairs: set[tuple[str, str]]) -> tuple[int, int, int]:
@@ -185,8 +190,8 @@ def run(args: argparse.Namespace, redis_url: str, sandbox: Sandbox) -> int:
             time.sleep(1)
         time.sleep(3)  # let any straggling duplicate show itself
         received, duplicates, lost = tally(sandbox, pairs)
-        for record in unsettled(store, pairs):
-            print("waiting:", record)
+        for line in unsettled(store, pairs):
+            print("waiting:", line)
     finally:
         workers.stop()
     expected = sum(len(STATUSES[s]) for _, s in pairs)

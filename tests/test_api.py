@@ -26,7 +26,7 @@ def test_resend_to_a_corrected_phone(api, sandbox, work, services):
     (sms,) = sandbox.sms
     assert sms["to"] == "+593991112233" and sms["body"].endswith(sandbox.tracking_url(DELIVERY))
     record = services.store.notification(queued["notification_id"])
-    assert (record["actor"], record["resend_reason"]) == ("helpdesk", "ticket 4411: changed number")
+    assert (record.actor, record.resend_reason) == ("helpdesk", "ticket 4411: changed number")
 
 
 def test_empty_body_resends_the_current_message_on_its_channels(api, sandbox, work):

@@ -34,11 +34,11 @@ def get(api_url: str, delivery_id: str, headers: dict | None = None) -> requests
     )
 
 
-def iso(epoch: str | None) -> str | None:
+def iso(epoch: float | None) -> str | None:
     """The stored epoch as the API writes it: UTC, milliseconds, a Z."""
     if epoch is None:
         return None
-    return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def delivery_report(api_url: str, sandbox, sid: str, status: str) -> None:
@@ -71,10 +71,10 @@ def test_the_record_after_a_webhook_a_report_and_a_resend(api_url, known_sequenc
     ((event,), _) = services.store.timelines([DELIVERY])[0]
     # The resent SMS is still "queued" at Twilio (no report yet): the API names that "sending".
     sms, email, resent = (services.store.notification(n) for n in (SMS_ID, EMAIL_ID, known_sequence))
-    assert sms["delivered_at"] and sms["sent_at"] and email["sent_at"] and resent["sent_at"]
+    assert sms.delivered_at and sms.sent_at and email.sent_at and resent.sent_at
 
     def notification(nid, record, channel, destination, state, segments, resent_by=None):
-        times = {name: iso(record.get(name)) for name in ("created_at", "sent_at", "delivered_at", "read_at")}
+        times = {name: iso(getattr(record, name)) for name in ("created_at", "sent_at", "delivered_at", "read_at")}
         return {
             "id": nid, "channel": channel, "status": "going_to_dropoff", "state": state, "destination": destination,
             **times, "clicked_at": None, "segments": segments, "error_code": None, "fallback_for": None,
@@ -83,7 +83,7 @@ def test_the_record_after_a_webhook_a_report_and_a_resend(api_url, known_sequenc
 
     assert response.json() == {
         "delivery_id": DELIVERY,
-        "events": [{"status": "going_to_dropoff", "received_at": iso(event["received_at"]), "outcome": "processed"}],
+        "events": [{"status": "going_to_dropoff", "received_at": iso(event.received_at), "outcome": "processed"}],
         "notifications": [
             notification(SMS_ID, sms, "sms", "+593…65", "delivered", 1),
             notification(EMAIL_ID, email, "email", "i…@example.com", "sent", None),

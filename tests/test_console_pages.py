@@ -67,7 +67,7 @@ def test_resend_to_a_corrected_number_appears_in_the_timeline(staff_client, csrf
     assert "SMS to +593…33 queued." in page
     assert "resent by ana" in page and "changed number" in page and "corrected destination" in page
     (record,) = services.store.notifications(DELIVERY)
-    assert (record["kind"], record["actor"], record["destination"]) == ("resend", "ana", "+593…33")
+    assert (record.kind, record.actor, record.destination) == ("resend", "ana", "+593…33")
 
 
 @pytest.mark.parametrize(

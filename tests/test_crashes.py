@@ -20,8 +20,8 @@ def sms_for(sandbox, delivery_id: str) -> list[dict]:
 
 
 def settled(services, delivery_id: str, status: str = "going_to_dropoff") -> bool:
-    state = services.store.notification(notification_id(delivery_id, status, "sms")).get("state")
-    return state not in (None, "pending", "claimed")
+    record = services.store.notification(notification_id(delivery_id, status, "sms"))
+    return record is not None and record.state not in ("pending", "claimed")
 
 
 def kill_inside_twilio_calls(sandbox, post_webhook, spawn_worker, delivery_ids: tuple[str, ...]) -> None:
@@ -56,7 +56,7 @@ def test_worker_killed_inside_the_twilio_call_loses_nothing_and_sends_nothing_tw
     states = [
         services.store.notification(notification_id(d, "going_to_dropoff", "sms")) for d in ("t-before", "t-after")
     ]
-    assert sorted(r.get("settled_by", "") for r in states) == ["", "lookup"]
+    assert sorted(r.settled_by for r in states) == ["", "lookup"]
 
 
 def test_deploy_sigterm_mid_job_finishes_the_send_exactly_once(sandbox, post_webhook, spawn_worker, services):
@@ -74,7 +74,7 @@ def test_deploy_sigterm_mid_job_finishes_the_send_exactly_once(sandbox, post_web
     assert wait_for(lambda: settled(services, "t-1"), 120)
     assert len(sandbox.sms) == 1
     record = services.store.notification(notification_id("t-1", "going_to_dropoff", "sms"))
-    assert record["provider_id"] == sandbox.sms[0]["sid"] and record["settled_by"] == "lookup"
+    assert record.provider_id == sandbox.sms[0]["sid"] and record.settled_by == "lookup"
 
 
 def test_redis_outage_answers_503_and_everything_resumes_when_it_returns(

@@ -86,7 +86,7 @@ def test_spanish_and_portuguese_sms_are_folded_to_one_gsm_segment(sandbox, post_
     assert sms["body"].isascii() and sms["num_segments"] == 1
     assert {"es": "va en camino. Siguelo:", "pt": "esta a caminho."}[city_lang] in sms["body"]  # its language, folded
     record = services.store.notification(notification_id("t-shiinc-27946", "going_to_dropoff", "sms"))
-    assert (record["sms_encoding"], record["sms_segments"]) == ("GSM-7", "1")
+    assert (record.sms_encoding, record.sms_segments) == ("GSM-7", 1)
 
 
 def test_folding_can_be_turned_off_per_locale(sandbox, post_webhook, work, monkeypatch):
@@ -116,7 +116,7 @@ def test_status_from_the_api_when_the_webhook_names_none(sandbox, post_webhook, 
     work()
     assert len(sandbox.emails) == 1 and not sandbox.sms
     (event,) = services.store.events("t-1")
-    assert event["status"] == "completed" and event["outcome"] == "processed"
+    assert event.status == "completed" and event.outcome == "processed"
 
 
 def test_legacy_body_with_numeric_status_and_order_id(sandbox, post_webhook, work):
@@ -131,7 +131,7 @@ def test_no_phone_skips_sms_and_records_why(sandbox, post_webhook, work, service
     deliver(sandbox, post_webhook, work, phone=None)
     assert not sandbox.sms and len(sandbox.emails) == 1
     sms = services.store.notification(notification_id("t-shiinc-27946", "going_to_dropoff", "sms"))
-    assert (sms["state"], sms["reason"]) == ("skipped", "no_phone")
+    assert (sms.state, sms.reason) == ("skipped", "no_phone")
 
 
 @pytest.mark.parametrize(
@@ -146,21 +146,21 @@ def test_unusable_phone_skips_sms_and_records_why(sandbox, post_webhook, work, s
     deliver(sandbox, post_webhook, work, phone=phone)
     assert not sandbox.sms and len(sandbox.emails) == 1
     sms = services.store.notification(notification_id("t-shiinc-27946", "going_to_dropoff", "sms"))
-    assert (sms["state"], sms["reason"]) == ("skipped", reason)
+    assert (sms.state, sms.reason) == ("skipped", reason)
 
 
 def test_no_email_skips_email(sandbox, post_webhook, work, services):
     deliver(sandbox, post_webhook, work, email=None)
     assert len(sandbox.sms) == 1 and not sandbox.emails
     email = services.store.notification(notification_id("t-shiinc-27946", "going_to_dropoff", "email"))
-    assert (email["state"], email["reason"]) == ("skipped", "no_email")
+    assert (email.state, email.reason) == ("skipped", "no_email")
 
 
 def test_stale_event_after_the_delivery_ended_sends_nothing(sandbox, post_webhook, work, services):
     deliver(sandbox, post_webhook, work, status="going_to_dropoff", current="completed")
     assert not sandbox.sms and not sandbox.emails
     (event,) = services.store.events("t-shiinc-27946")
-    assert event["outcome"] == "stale" and "completed" in event["detail"]
+    assert event.outcome == "stale" and "completed" in event.detail
 
 
 def test_unknown_status_is_recorded_and_notifies_nobody(sandbox, post_webhook, work, services):
@@ -169,7 +169,7 @@ def test_unknown_status_is_recorded_and_notifies_nobody(sandbox, post_webhook, w
     work()
     assert not sandbox.sms and not sandbox.emails and not sandbox.shippify_calls
     (event,) = services.store.events("t-1")
-    assert event["outcome"] == "ignored" and event["status"] == "teleported"
+    assert event.outcome == "ignored" and event.status == "teleported"
 
 
 # sha256("t-1\x1fassigned")[:24]: the id of (delivery, status), the same in every release, so that a repeat
@@ -205,14 +205,14 @@ def test_status_less_webhook_for_an_already_notified_status_sends_nothing_more(s
     assert post_webhook({"id": "t-shiinc-27946"}).status_code == 202
     work()
     assert len(sandbox.sms) == 1 and len(sandbox.emails) == 1
-    assert services.store.events("t-shiinc-27946")[-1]["outcome"] == "duplicate"
+    assert services.store.events("t-shiinc-27946")[-1].outcome == "duplicate"
 
 
 def test_records_keep_masked_destinations_and_no_message_text(sandbox, post_webhook, work, services, redis_client):
     deliver(sandbox, post_webhook, work)
     sms, email = services.store.notifications("t-shiinc-27946")
-    assert sms["destination"] == "+593…65" and sms["state"] == "queued" and sms["provider_id"].startswith("SM")
-    assert email["destination"] == "t…@example.com" and email["state"] == "sent"
+    assert sms.destination == "+593…65" and sms.state == "queued" and sms.provider_id.startswith("SM")
+    assert email.destination == "t…@example.com" and email.state == "sent"
     dump = b"".join(redis_client.dump(k) or b"" for k in redis_client.keys("ntf:*"))
     assert b"998976565" not in dump and b"token=" not in dump
     counters = (b"ntf:stats", b"ntf:latency", b"ntf:recent")
@@ -224,7 +224,7 @@ def test_unknown_delivery_fails_the_job_with_a_readable_reason(sandbox, post_web
     work()
     (job_id,) = services.queue.failed_job_registry.get_job_ids()
     assert "does not know delivery t-nobody" in services.queue.fetch_job(job_id).latest_result().exc_string
-    assert services.store.events("t-nobody")[0]["outcome"] == "failed"
+    assert services.store.events("t-nobody")[0].outcome == "failed"
 
 
 def test_link_shortening_is_asked_of_twilio_when_on(sandbox, post_webhook, work, monkeypatch):

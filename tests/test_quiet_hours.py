@@ -46,9 +46,9 @@ def test_inside_the_window_the_sms_waits_for_its_end(quiet_rules, sandbox, post_
     work()
     assert not sandbox.sms
     record = services.store.notification(SMS_ID)
-    assert (record["state"], record["reason"]) == ("pending", "quiet_hours")
+    assert (record.state, record.reason) == ("pending", "quiet_hours")
     expected = datetime.now(GUAYAQUIL) + timedelta(hours=1)
-    assert abs(float(record["scheduled_for"]) - expected.replace(second=0).timestamp()) < 120
+    assert abs(record.scheduled_for - expected.replace(second=0).timestamp()) < 120
     assert services.queue.scheduled_job_registry.count == 1
     release_now(services)
     work()
@@ -65,7 +65,7 @@ def test_a_held_message_is_dropped_when_the_delivery_moved_on(quiet_rules, sandb
     work()
     assert not sandbox.sms
     record = services.store.notification(SMS_ID)
-    assert (record["state"], record["reason"]) == ("skipped", "moved_on")
+    assert (record.state, record.reason) == ("skipped", "moved_on")
 
 
 def test_outside_the_window_the_sms_goes_at_once(quiet_rules, sandbox, post_webhook, work):

@@ -77,7 +77,7 @@ def test_forget_leaves_nothing_that_mentions_the_person_but_the_opt_out(
     others = _others(redis_client)
     assert len(others) >= 8, others  # event, timeline, 2 notifications, 2 short links, provider id, index entry...
     (event,) = services.store.events(FIRST)
-    redis_client.zadd("ntf:pending", {event["id"]: 1})  # as a crash between the intake's two steps leaves it
+    redis_client.zadd("ntf:pending", {event.id: 1})  # as a crash between the intake's two steps leaves it
     result = cli(recorded, "forget", "0991234567", "--yes")
     assert result.exit_code == 0, result.output
     assert "erased 2 delivery(ies)" in result.output and "opt-out is kept" in result.output
@@ -87,16 +87,14 @@ def test_forget_leaves_nothing_that_mentions_the_person_but_the_opt_out(
     assert links == {OTHER.encode()}  # only the other recipient's short links are left
     assert not services.queue.failed_job_registry.get_job_ids()  # the failed send's job went with its text
     assert services.store.is_opted_out(PHONE_E164) and not redis_client.exists(f"ntf:inbound:{STOP_SID}")
-    assert redis_client.zscore("ntf:pending", event["id"]) is None
+    assert redis_client.zscore("ntf:pending", event.id) is None
     # Another recipient's records are untouched, and still found by their contact.
     assert _others(redis_client) == {**others, "ntf:recent": OTHER}  # the erased deliveries left the recent list
     assert recipients.deliveries(services.store, OTHER_PHONE) == [OTHER]
     # The kept opt-out still suppresses a later SMS to the number (the email goes).
     sandbox.add_delivery("t-rcp-0003", phone=PHONE_E164, email=EMAIL)
     deliver(sandbox, post_webhook, work, "t-rcp-0003")
-    assert (
-        services.store.notification(notification_id("t-rcp-0003", "going_to_dropoff", "sms"))["state"] == "suppressed"
-    )
+    assert services.store.notification(notification_id("t-rcp-0003", "going_to_dropoff", "sms")).state == "suppressed"
 
 
 def _others(client) -> dict[str, str]:

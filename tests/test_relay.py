@@ -64,7 +64,7 @@ def test_a_relay_cut_before_it_queues_loses_nothing_and_queues_one_job(
         relay.relay(Store(cut_off, settings.retention_seconds), queueing.queue(cut_off), settings)
     cut_off.close()
     assert tcp.cuts >= 1 and services.queue.count == 0 and redis_client.llen("ntf:relay") == 0  # taken, not queued
-    assert services.store.event(first.get_json()["event_id"])["outcome"] == "queued"
+    assert services.store.event(first.get_json()["event_id"]).outcome == "queued"
     maintenance_pass(redis_client, grace=60)  # too soon: a relay might still be on its way
     assert services.queue.count == 0 and sandbox.sms == []
     maintenance_pass(redis_client)

@@ -33,13 +33,13 @@ def test_a_rerun_after_a_crash_part_way_queues_the_rest_and_sends_nothing_twice(
     assert post_webhook({"id": DELIVERY}, status="going_to_dropoff").status_code == 202
     relay_all(services)  # the event's job is queued, as a worker's relay does at once
     crash_after_recording_both_and_queueing_the_sms(services, redis_client)
-    assert services.store.notification(EMAIL)["state"] == "pending" and services.queue.count == 2
+    assert services.store.notification(EMAIL).state == "pending" and services.queue.count == 2
     if sms_sent_before_the_rerun:  # another worker took the SMS job meanwhile
         assert send_job.send_notification(SMS, services) == "queued"
     work()  # the event's job again, then the sends
     assert [m["to"] for m in sandbox.sms] == ["+593998976565"]
     assert len(sandbox.emails) == 1
-    assert services.store.event(EVENT)["outcome"] == "processed"
+    assert services.store.event(EVENT).outcome == "processed"
     assert not FailedJobRegistry(queue=services.queue).get_job_ids()
 
 

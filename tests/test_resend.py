@@ -31,9 +31,9 @@ def test_the_record_is_the_audit_entry(sandbox, services, work):
     result = resend(services, DELIVERY, ResendRequest(email="new@example.org", reason="typo\nin email"), actor="ana")
     work()
     record = services.store.notification(result.notifications[0].notification_id)
-    assert record["kind"] == "resend" and record["actor"] == "ana"
-    assert record["resend_reason"] == "typo in email" and record["corrected"] == "yes"
-    assert record["destination"] == "n…@example.org" and record["state"] == "sent"
+    assert record.kind == "resend" and record.actor == "ana"
+    assert record.resend_reason == "typo in email" and record.corrected is True
+    assert record.destination == "n…@example.org" and record.state == "sent"
     assert sandbox.emails[0].rcpt_tos == ["new@example.org"]
     assert services.store.recent() == [DELIVERY]
 
@@ -45,7 +45,7 @@ def test_bypasses_the_duplicate_guard_on_purpose(sandbox, services, work, post_w
     resend(services, DELIVERY, ResendRequest(), actor="ana")
     work()
     assert len(sandbox.sms) == 2 and len(sandbox.emails) == 2
-    assert [n["kind"] for n in services.store.notifications(DELIVERY)] == ["automatic"] * 2 + ["resend"] * 2
+    assert [n.kind for n in services.store.notifications(DELIVERY)] == ["automatic"] * 2 + ["resend"] * 2
 
 
 def test_cap_refuses_the_resend_after_the_fifth_within_an_hour(sandbox, services, work):
@@ -64,7 +64,7 @@ def test_found_by_merchant_reference(sandbox, services):
     sandbox.add_delivery(DELIVERY, reference="PO-7781")
     result = resend(services, "PO-7781", ResendRequest(channels=("email",)), actor="ana")
     assert result.delivery_id == DELIVERY
-    assert services.store.notifications(DELIVERY)[0]["channel"] == "email"
+    assert services.store.notifications(DELIVERY)[0].channel == "email"
 
 
 def test_unknown_delivery(sandbox, services):
@@ -137,8 +137,8 @@ def test_the_resend_command_sends_to_a_corrected_number_and_says_what_it_queued(
     (sms,) = sandbox.sms
     assert sms["to"] == "+593991112233" and sms["body"].endswith(sandbox.tracking_url(DELIVERY))
     (record,) = services.store.notifications(DELIVERY)
-    assert result.output == f"sms to +593…33: pending [es/going_to_dropoff/sms] {record['id']}\n"
-    assert (record["actor"], record["resend_reason"]) == (f"cli:{getpass.getuser()}", "changed number")
+    assert result.output == f"sms to +593…33: pending [es/going_to_dropoff/sms] {record.id}\n"
+    assert (record.actor, record.resend_reason) == (f"cli:{getpass.getuser()}", "changed number")
 
 
 @pytest.mark.parametrize(

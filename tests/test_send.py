@@ -27,7 +27,7 @@ def test_twilio_429_then_ok_sends_one_sms(sandbox, post_webhook, work, services)
     sandbox.fail("twilio", status=429, code=20429, times=1)
     work()
     assert len(sandbox.sms) == 1 and sandbox.twilio_requests == 2
-    assert services.store.notification(SMS_ID)["state"] == "queued"
+    assert services.store.notification(SMS_ID).state == "queued"
 
 
 def test_smtp_451_then_ok_sends_one_email_and_never_a_second_sms(sandbox, post_webhook, work):
@@ -43,7 +43,7 @@ def test_smtp_550_rejects_the_email_for_good(sandbox, post_webhook, work, servic
     work()
     assert not sandbox.emails
     email = services.store.notification(EMAIL_ID)
-    assert email["state"] == "rejected" and "550" in email["error"]
+    assert email.state == "rejected" and "550" in email.error
     assert services.queue.failed_job_registry.count == 0
 
 
@@ -52,7 +52,7 @@ def test_twilio_21610_records_an_opt_out_and_later_sms_are_suppressed(sandbox, p
     fire(sandbox, post_webhook)
     work()
     assert not sandbox.sms and len(sandbox.emails) == 1
-    assert services.store.notification(SMS_ID)["state"] == "suppressed"
+    assert services.store.notification(SMS_ID).state == "suppressed"
     assert services.store.is_opted_out("+593998976565")
     sandbox.twilio_opted_out.clear()
     sandbox.set_status("t-1", "at_dropoff")
@@ -60,7 +60,7 @@ def test_twilio_21610_records_an_opt_out_and_later_sms_are_suppressed(sandbox, p
     work()
     assert not sandbox.sms and sandbox.twilio_requests == 1
     at_door = services.store.notification(notification_id("t-1", "at_dropoff", "sms"))
-    assert (at_door["state"], at_door["reason"]) == ("suppressed", "opted_out")
+    assert (at_door.state, at_door.reason) == ("suppressed", "opted_out")
 
 
 def test_wrong_twilio_credentials_fail_at_once_and_keep_the_message(sandbox, post_webhook, work, services):
@@ -70,7 +70,7 @@ def test_wrong_twilio_credentials_fail_at_once_and_keep_the_message(sandbox, pos
     assert sandbox.twilio_requests == 1
     (job_id,) = services.queue.failed_job_registry.get_job_ids()
     assert "TWILIO_AUTH_TOKEN" in services.queue.fetch_job(job_id).latest_result().exc_string
-    assert services.store.notification(SMS_ID)["state"] == "pending"
+    assert services.store.notification(SMS_ID).state == "pending"
     services.queue.failed_job_registry.requeue(job_id)
     work()
     assert len(sandbox.sms) == 1
@@ -84,7 +84,7 @@ def test_transient_errors_exhaust_retries_and_stay_inspectable(sandbox, post_web
     job = services.queue.fetch_job(job_id)
     assert "451" in job.latest_result().exc_string
     assert job.failure_ttl == 30 * 86400
-    assert sandbox.emails == [] and services.store.notification(EMAIL_ID)["state"] == "pending"
+    assert sandbox.emails == [] and services.store.notification(EMAIL_ID).state == "pending"
 
 
 def test_rerun_of_a_finished_send_does_nothing(sandbox, post_webhook, work, services):
@@ -101,7 +101,7 @@ def test_ambiguous_timeout_is_settled_by_looking_the_message_up(sandbox, post_we
     work()
     assert len(sandbox.sms) == 1 and sandbox.twilio_requests == 1
     record = services.store.notification(SMS_ID)
-    assert record["state"] == "queued" and record["provider_id"] == sandbox.sms[0]["sid"]
+    assert record.state == "queued" and record.provider_id == sandbox.sms[0]["sid"]
 
 
 def test_interrupted_send_that_never_reached_twilio_is_sent_once(sandbox, post_webhook, work, services):
@@ -125,6 +125,6 @@ def test_email_interrupted_during_data_is_resent_once_with_the_same_message_id(
     work()  # nothing left to send
     record = services.store.notification(EMAIL_ID)
     copies = [m.message["Message-ID"] for m in sandbox.emails]
-    assert copies == [record["provider_id"]] * (2 if relay_kept_it else 1)
-    assert record["provider_id"].startswith(f"<{EMAIL_ID}@") and record["state"] == "sent"
+    assert copies == [record.provider_id] * (2 if relay_kept_it else 1)
+    assert record.provider_id.startswith(f"<{EMAIL_ID}@") and record.state == "sent"
     assert sandbox.inbox.data_done == 2  # no third transmission

@@ -60,7 +60,7 @@ def test_a_click_redirects_to_the_fresh_link_and_is_recorded(sent, sandbox, base
     assert answer.headers["Referrer-Policy"] == "no-referrer"
     assert answer.headers["Cache-Control"] == "no-store"
     record = services.store.notification(sms_id())
-    assert record["clicks"] == "1" and float(record["clicked_at"]) > 0
+    assert record.clicks == 1 and record.clicked_at > 0
     assert services.store.stats()["clicks_sms_click"] == 1
 
 
@@ -97,15 +97,15 @@ def test_a_burst_of_clicks_costs_shippify_one_call(sent, sandbox, base_url):
 def test_a_link_preview_is_counted_apart_and_sets_no_click(sent, base_url, services, agent, method):
     assert visit(base_url, sent, agent, method).status_code == 302
     record = services.store.notification(sms_id())
-    assert "clicked_at" not in record and "clicks" not in record
-    assert record["previews"] == "1"
+    assert record.clicked_at is None and record.clicks == 0
+    assert record.previews == 1
     assert services.store.stats()["clicks_sms_preview"] == 1
 
 
 def test_a_visit_right_after_the_send_is_a_preview(sent, base_url, services):
     services.store.note(sms_id(), sent_at=time.time())
     assert visit(base_url, sent).status_code == 302
-    assert "clicked_at" not in services.store.notification(sms_id())
+    assert services.store.notification(sms_id()).clicked_at is None
 
 
 @pytest.mark.parametrize("code", ["AAAAAAAAAAAAAAAA", "x", "not-a-code-at-all-but-long-enough", "%2e%2e"])
@@ -143,7 +143,7 @@ def test_shippify_down_gets_a_try_again_page_never_a_stale_link(sent, sandbox, b
     assert answer.status_code == 503
     assert "Inténtalo de nuevo en un minuto" in answer.text
     assert sandbox.tracking_url(DELIVERY) not in answer.text and "Location" not in answer.headers
-    assert "clicks" not in services.store.notification(sms_id())
+    assert services.store.notification(sms_id()).clicks == 0
 
 
 def test_too_many_opens_from_one_address_are_throttled(sent, base_url):

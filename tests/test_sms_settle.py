@@ -35,6 +35,6 @@ def test_an_unanswered_resend_is_settled_against_its_own_message_only(
     if settings.twilio_shorten_urls:
         assert first["body"] != second["body"]  # Twilio's short links differ from one message to the next
     record = services.store.notification(again.notification_id)
-    assert record["provider_id"] == second["sid"] != first["sid"]
-    assert record.get("settled_by", "") == ("lookup" if twilio_took_it else "")
-    assert services.store.notification(AUTOMATIC)["provider_id"] == first["sid"]
+    assert record.provider_id == second["sid"] != first["sid"]
+    assert record.settled_by == ("lookup" if twilio_took_it else "")
+    assert services.store.notification(AUTOMATIC).provider_id == first["sid"]

@@ -23,27 +23,27 @@ def report(sid: str, status: str, **extra) -> dict:
 def test_reports_move_the_state_forward_only(twilio_post, sent_sid, services):
     for status in ("sent", "delivered", "sent", "queued"):
         assert twilio_post("/webhooks/twilio/status", report(sent_sid, status)).status_code == 204
-    assert services.store.notification(SMS_ID)["state"] == "delivered"
+    assert services.store.notification(SMS_ID).state == "delivered"
 
 
 def test_a_report_that_moves_the_state_records_when(twilio_post, sent_sid, services):
     for status in ("sent", "delivered"):
         twilio_post("/webhooks/twilio/status", report(sent_sid, status))
     record = services.store.notification(SMS_ID)
-    assert record["delivered_at"] == record["updated_at"] and "read_at" not in record
+    assert record.delivered_at == record.updated_at and record.read_at is None
 
 
 def test_a_late_report_records_no_moment(twilio_post, sent_sid, services):
     for status in ("read", "delivered"):  # WhatsApp may report read first; a late delivered changes nothing
         twilio_post("/webhooks/twilio/status", report(sent_sid, status))
     record = services.store.notification(SMS_ID)
-    assert (record["state"], record["read_at"]) == ("read", record["updated_at"]) and "delivered_at" not in record
+    assert (record.state, record.read_at) == ("read", record.updated_at) and record.delivered_at is None
 
 
 def test_failure_report_keeps_the_error_code(twilio_post, sent_sid, services):
     twilio_post("/webhooks/twilio/status", report(sent_sid, "undelivered", ErrorCode="30005"))
     record = services.store.notification(SMS_ID)
-    assert (record["state"], record["error_code"]) == ("undelivered", "30005")
+    assert (record.state, record.error_code) == ("undelivered", "30005")
 
 
 def test_report_with_21610_records_an_opt_out(twilio_post, sent_sid, services):
@@ -57,7 +57,7 @@ def test_unsigned_or_wrongly_signed_reports_change_nothing(client, sent_sid, ser
         "/webhooks/twilio/status", data=report(sent_sid, "delivered"), headers={"X-Twilio-Signature": signature}
     )
     assert response.status_code == 403 and response.get_json()["error"] == "invalid_signature"
-    assert services.store.notification(SMS_ID)["state"] == "queued"
+    assert services.store.notification(SMS_ID).state == "queued"
 
 
 def test_signature_for_another_body_is_refused(twilio_post, sent_sid, services):
@@ -99,7 +99,7 @@ def test_start_words_let_sms_go_again_after_stop(twilio_post, sandbox, post_webh
     post_webhook({"id": "t-1"}, status="going_to_dropoff")
     work()
     assert [m["to"] for m in sandbox.sms] == ["+593998976565"]
-    assert services.store.notification(SMS_ID)["state"] != "suppressed"
+    assert services.store.notification(SMS_ID).state != "suppressed"
 
 
 PUBLIC = "https://notifier.example.com"
@@ -131,4 +131,4 @@ def test_opted_out_number_gets_no_sms_but_still_gets_email(twilio_post, sandbox,
     post_webhook({"id": "t-1"}, status="going_to_dropoff")
     work()
     assert not sandbox.sms and len(sandbox.emails) == 1
-    assert services.store.notification(SMS_ID)["state"] == "suppressed"
+    assert services.store.notification(SMS_ID).state == "suppressed"

@@ -27,7 +27,8 @@ def whatsapp_id(delivery_id: str) -> str:
 
 
 def settled(services, delivery_id: str) -> bool:
-    return services.store.notification(whatsapp_id(delivery_id)).get("state") not in (None, "pending", "claimed")
+    record = services.store.notification(whatsapp_id(delivery_id))
+    return record is not None and record.state not in ("pending", "claimed")
 
 
 def to(messages: list[dict], number: str) -> list[dict]:
@@ -52,6 +53,6 @@ def test_worker_killed_inside_the_whatsapp_send_sends_one_message_and_falls_back
     assert len(to(sandbox.whatsapp, REACHABLE)) == 1 and len(to(sandbox.whatsapp, UNREACHABLE)) == 1
     assert [m["to"] for m in sandbox.sms] == [UNREACHABLE]
     for delivery_id in ("t-reach", "t-gone"):
-        assert services.store.notification(whatsapp_id(delivery_id))["settled_by"] == "lookup"
+        assert services.store.notification(whatsapp_id(delivery_id)).settled_by == "lookup"
     gone = services.store.notification(fallback.fallback_id(whatsapp_id("t-gone")))
-    assert gone["fallback_for"] == whatsapp_id("t-gone")
+    assert gone.fallback_for == whatsapp_id("t-gone")

@@ -17,6 +17,7 @@ from worker import fallback, queueing
 from worker.events import notification_id
 from worker.locales import LOCALES
 from worker.store import spares
+from worker.store.records import Notification
 
 NUMBER = "+593998976565"
 WA_ID = notification_id("t-1", "going_to_dropoff", "whatsapp")
@@ -86,12 +87,13 @@ def fire(sandbox, post_webhook, delivery_id: str = "t-1", **delivery) -> None:
     assert post_webhook({"id": delivery_id}, status="going_to_dropoff").status_code == 202
 
 
-def record(services, notification: str = WA_ID) -> dict[str, str]:
+def record(services, notification: str = WA_ID) -> Notification | None:
     return services.store.notification(notification)
 
 
 def reported(services, state: str) -> bool:
-    return record(services).get("state") == state
+    found = record(services)
+    return found is not None and found.state == state
 
 
 def test_unreachable_at_send_goes_by_sms_once(sandbox, post_webhook, work, services, live):
@@ -101,9 +103,9 @@ def test_unreachable_at_send_goes_by_sms_once(sandbox, post_webhook, work, servi
     assert sandbox.whatsapp == [] and len(sandbox.sms) == 1
     assert sandbox.sms[0]["to"] == NUMBER and "va en camino" in sandbox.sms[0]["body"]
     first, instead = record(services), record(services, FALLBACK_ID)
-    assert (first["state"], first["error_code"], first["replaced_by"]) == ("rejected", "63003", FALLBACK_ID)
-    assert (instead["channel"], instead["fallback_for"], instead["state"]) == ("sms", WA_ID, "queued")
-    assert (instead["billed"], instead["segments"], instead["kind"]) == ("segments", "1", "automatic")
+    assert (first.state, first.error_code, first.replaced_by) == ("rejected", "63003", FALLBACK_ID)
+    assert (instead.channel, instead.fallback_for, instead.state) == ("sms", WA_ID, "queued")
+    assert (instead.billed, instead.segments, instead.kind) == ("segments", 1, "automatic")
     answer = requests.get(f"{live}/api/deliveries/t-1", headers=AUTH, timeout=5).json()
     by_id = {n["id"]: n for n in answer["notifications"]}
     assert by_id[FALLBACK_ID]["fallback_for"] == WA_ID and by_id[WA_ID]["fallback_for"] is None
@@ -114,15 +116,15 @@ def test_unreachable_report_goes_by_sms_once_even_when_repeated(sandbox, post_we
     sandbox.mark_whatsapp(NUMBER, "unreachable")  # Twilio takes it, then reports failed 63003
     fire(sandbox, post_webhook)
     work()
-    assert wait_for(lambda: record(services, FALLBACK_ID).get("state") == "pending", 10)
+    assert wait_for(lambda: (found := record(services, FALLBACK_ID)) is not None and found.state == "pending", 10)
     sid = sandbox.whatsapp[0]["sid"]
     assert sandbox.send_status(sid, "failed", 63003) == 204  # the same report again
     assert sandbox.send_status(sid, "undelivered", 63003) == 204
     work()
     assert len(sandbox.whatsapp) == 1 and len(sandbox.sms) == 1
-    assert (record(services)["state"], record(services)["error_code"]) == ("failed", "63003")
-    assert record(services, FALLBACK_ID)["fallback_for"] == WA_ID
-    assert services.store.notifications("t-1")[-1]["id"] == FALLBACK_ID
+    assert (record(services).state, record(services).error_code) == ("failed", "63003")
+    assert record(services, FALLBACK_ID).fallback_for == WA_ID
+    assert services.store.notifications("t-1")[-1].id == FALLBACK_ID
     assert len(services.store.notifications("t-1")) == 2
 
 
@@ -132,8 +134,8 @@ def test_blocked_report_sends_no_sms(sandbox, post_webhook, work, services, live
     work()
     assert wait_for(lambda: reported(services, "failed"), 10)
     work()
-    assert record(services)["error_code"] == "63014" and "replaced_by" not in record(services)
-    assert sandbox.sms == [] and record(services, FALLBACK_ID) == {}
+    assert record(services).error_code == "63014" and record(services).replaced_by == ""
+    assert sandbox.sms == [] and record(services, FALLBACK_ID) is None
     assert spares.get(services.redis, FALLBACK_ID) is None  # blocked: the number kept for an SMS is forgotten
     assert fallback.check_unreached(WA_ID, services) == "failed"  # nor when fallback_after is up
     work()
@@ -144,7 +146,7 @@ def test_blocked_at_send_sends_no_sms(sandbox, post_webhook, work, services, liv
     sandbox.fail("twilio", status=400, code=63014)
     fire(sandbox, post_webhook)
     work()
-    assert sandbox.sms == [] and record(services)["state"] == "rejected" and record(services, FALLBACK_ID) == {}
+    assert sandbox.sms == [] and record(services).state == "rejected" and record(services, FALLBACK_ID) is None
     assert spares.get(services.redis, FALLBACK_ID) is None
 
 
@@ -156,7 +158,7 @@ def test_a_late_failure_after_delivered_sends_no_sms(sandbox, post_webhook, work
         assert sandbox.send_status(sid, status, 63003 if status == "failed" else None) == 204
     work()
     first = record(services)
-    assert (first["state"], "read_at" in first, "delivered_at" in first) == ("read", True, False)
+    assert (first.state, first.read_at is not None, first.delivered_at is not None) == ("read", True, False)
     assert sandbox.sms == [] and fallback.check_unreached(WA_ID, services) == "read"
     work()
     assert sandbox.sms == []
@@ -168,8 +170,8 @@ def test_configuration_error_fails_whatsapp_with_the_fix_and_goes_by_sms(sandbox
     work()
     assert sandbox.whatsapp == [] and len(sandbox.sms) == 1
     first = record(services)
-    assert first["state"] == "failed" and "fix its content_sid in WHATSAPP_TEMPLATES" in first["error"]
-    assert record(services, FALLBACK_ID)["fallback_for"] == WA_ID
+    assert first.state == "failed" and "fix its content_sid in WHATSAPP_TEMPLATES" in first.error
+    assert record(services, FALLBACK_ID).fallback_for == WA_ID
     assert services.queue.failed_job_registry.count == 0  # nothing for staff to requeue: the SMS went
 
 
@@ -183,7 +185,7 @@ def test_no_delivered_report_within_fallback_after_goes_by_sms_once(
     assert len(sandbox.whatsapp) == 1 and sandbox.sms == []
     assert services.queue.scheduled_job_registry.count == 1
     assert wait_for(lambda: run_due(redis_client) and len(sandbox.sms) == 1, 15)
-    assert record(services, FALLBACK_ID)["fallback_for"] == WA_ID
+    assert record(services, FALLBACK_ID).fallback_for == WA_ID
     assert fallback.check_unreached(WA_ID, services) == "already"  # a second check changes nothing
     work()
     assert len(sandbox.sms) == 1 and len(sandbox.whatsapp) == 1
@@ -198,7 +200,7 @@ def test_a_read_message_is_not_followed_by_sms_when_fallback_after_is_up(
     work()
     assert wait_for(lambda: reported(services, "read"), 10)
     assert wait_for(lambda: run_due(redis_client) and services.queue.scheduled_job_registry.count == 0, 15)
-    assert sandbox.sms == [] and record(services, FALLBACK_ID) == {}
+    assert sandbox.sms == [] and record(services, FALLBACK_ID) is None
     assert spares.get(services.redis, FALLBACK_ID) is None  # read: the number kept for an SMS is forgotten
 
 
@@ -217,7 +219,7 @@ def test_whatsapp_stop_stops_whatsapp_only_and_sends_no_sms_instead(sandbox, pos
     fire(sandbox, post_webhook)
     work()
     assert sandbox.whatsapp == [] and sandbox.sms == []
-    assert (record(services)["state"], record(services, FALLBACK_ID)) == ("suppressed", {})
+    assert (record(services).state, record(services, FALLBACK_ID)) == ("suppressed", None)
     assert spares.get(services.redis, FALLBACK_ID) is None  # the number kept for an SMS is forgotten
     assert sandbox.send_whatsapp_inbound(f"{live}/webhooks/twilio/inbound", NUMBER, "START") == 200
     assert not services.store.is_opted_out(NUMBER, "whatsapp")
@@ -240,7 +242,7 @@ def test_a_resend_can_choose_whatsapp(sandbox, work, services, live):
     assert (queued["channel"], queued["template"]) == ("whatsapp", "es/going_to_dropoff/whatsapp")
     work()
     assert len(sandbox.whatsapp) == 1 and sandbox.sms == []
-    assert record(services, queued["notification_id"])["billed"] == "messages"
+    assert record(services, queued["notification_id"]).billed == "messages"
 
 
 def test_read_is_a_state_metrics_and_the_console_show(sandbox, post_webhook, work, services, live, client, sign_in):
@@ -270,8 +272,8 @@ def test_an_outage_that_outlasts_every_retry_goes_by_sms_once(sandbox, post_webh
     work()
     assert sandbox.whatsapp == [] and len(sandbox.sms) == 1 and sandbox.sms[0]["to"] == NUMBER
     first = record(services)
-    assert first["state"] == "failed" and first["error"].startswith("gave up after every retry")
-    assert (first["replaced_by"], record(services, FALLBACK_ID)["fallback_for"]) == (FALLBACK_ID, WA_ID)
+    assert first.state == "failed" and first.error.startswith("gave up after every retry")
+    assert (first.replaced_by, record(services, FALLBACK_ID).fallback_for) == (FALLBACK_ID, WA_ID)
     assert not services.queue.failed_job_registry.get_job_ids()  # nothing left for support to requeue
 
 

@@ -47,8 +47,8 @@ def test_the_approved_template_goes_with_its_variables(sandbox, post_webhook, wo
     assert set(variables) == {"1", "2", "3"} and variables["3"].startswith("https://")
     assert message["body"].startswith(f"Hola {variables['1']}, tu pedido de {variables['2']} va en camino.")
     record = services.store.notification(WA_ID)
-    assert (record["channel"], record["state"], record["billed"]) == ("whatsapp", "queued", "messages")
-    assert record["destination"] != NUMBER and "segments" not in record
+    assert (record.channel, record.state, record.billed) == ("whatsapp", "queued", "messages")
+    assert record.destination != NUMBER and record.segments is None
     assert services.store.by_provider_id(message["sid"]) == WA_ID
     assert services.store.outbox(WA_ID) == {}  # the number and text are forgotten once Twilio took them
 
@@ -62,4 +62,4 @@ def test_a_variable_with_newlines_tabs_and_spaces_is_made_acceptable(sandbox, po
     assert variables["2"] == "Tienda Sol"
     assert variables["3"].startswith("Nadie en casa. Volvemos mañana x") and variables["3"].endswith("…")
     assert len(variables["3"]) == 200
-    assert sandbox.sms == [] and services.store.notification(HOLD_ID)["state"] == "queued"
+    assert sandbox.sms == [] and services.store.notification(HOLD_ID).state == "queued"

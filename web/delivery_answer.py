@@ -6,8 +6,7 @@ from typing import Any
 
 from worker.recipients import Person
 from worker.store import Store, states
-
-TIMES = ("created_at", "sent_at", "delivered_at", "read_at", "clicked_at")
+from worker.store.records import Event, Notification
 
 
 def describe(store: Store, delivery_id: str) -> dict[str, Any] | None:
@@ -30,41 +29,47 @@ def person(store: Store, found: Person) -> dict[str, Any]:
     return {
         "contact": found.contact,
         "deliveries": [answer for answer in described if answer is not None],
-        "opt_outs": {name: iso_time(str(since)) for name, since in found.opt_outs.items()},
+        "opt_outs": {name: iso_time(since) for name, since in found.opt_outs.items()},
         "replies_kept": found.replies,
     }
 
 
-def _event(record: dict[str, str]) -> dict[str, Any]:
+def _event(record: Event) -> dict[str, Any]:
     """A status event as received, and what became of it."""
     return {
-        "status": record.get("status") or None,
-        "received_at": iso_time(record.get("received_at")),
-        "outcome": record.get("outcome", ""),
+        "status": record.status or None,
+        "received_at": iso_time(record.received_at),
+        "outcome": record.outcome,
     }
 
 
-def _notification(record: dict[str, str]) -> dict[str, Any]:
+def _notification(record: Notification) -> dict[str, Any]:
     """One message on one channel; the destination is the masked one the record keeps (the real one never is)."""
-    state = states.public(record.get("state", ""), scheduled=bool(record.get("scheduled_for")))
+    state = states.public(record.state, scheduled=record.scheduled_for is not None)
     return {
-        "id": record["id"],
-        "channel": record.get("channel", ""),
-        "status": record.get("status", ""),
+        "id": record.id,
+        "channel": record.channel,
+        "status": record.status,
         "state": state,
-        "destination": record.get("destination") or None,
-        **{name: iso_time(record.get(name)) for name in TIMES},
-        "segments": int(record["segments"]) if record.get("segments", "").isdigit() else None,
-        "error_code": record.get("error_code") or None,
-        "fallback_for": record.get("fallback_for") or None,
-        "resent_by": (record.get("actor") or None) if record.get("kind") == "resend" else None,
+        "destination": record.destination or None,
+        "created_at": iso_time(record.created_at),
+        "sent_at": iso_time(record.sent_at),
+        "delivered_at": iso_time(record.delivered_at),
+        "read_at": iso_time(record.read_at),
+        "clicked_at": iso_time(record.clicked_at),
+        "segments": record.segments,
+        "error_code": record.error_code or None,
+        "fallback_for": record.fallback_for or None,
+        "resent_by": (record.actor or None) if record.kind == "resend" else None,
     }
 
 
-def iso_time(value: str | None) -> str | None:
+def iso_time(value: float | None) -> str | None:
     """A stored epoch time as ISO 8601 UTC with milliseconds ("2026-11-29T09:00:00.123Z"); None when absent."""
+    if value is None:
+        return None
     try:
-        moment = datetime.fromtimestamp(float(value or ""), UTC)
+        moment = datetime.fromtimestamp(value, UTC)
     except (ValueError, OverflowError, OSError):
         return None
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -48,7 +48,7 @@ def status() -> Response:
         if code == OPTED_OUT_CODE and request.form.get("To"):
             _opt_out(services, request.form["To"])
         log.info("delivery report", extra={"notification_id": nid, "state": new_state})
-        fallback.after_report(services, nid, services.store.notification(nid))
+        fallback.after_report(services, nid)
     return Response(status=204)
 
 

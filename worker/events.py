@@ -13,6 +13,7 @@ from worker.errors import UnknownDelivery
 from worker.locales import resolve as resolve_locale
 from worker.rendering import first_name
 from worker.services import Services
+from worker.store.records import Event
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +29,12 @@ def process_event(event_id: str, services: Services) -> str:
     """Fetch the delivery, apply the rules and queue the sends; safe to run again after a crash."""
     s = services.store
     event = s.event(event_id)
-    if not event:
+    if event is None:
         log.warning("event expired before processing", extra={"event_id": event_id})
         return "expired"
-    if event.get("outcome") != "queued":
-        return event.get("outcome", "")
-    delivery_id = event["delivery_id"]
+    if event.outcome != "queued":
+        return event.outcome
+    delivery_id = event.delivery_id
     try:
         delivery = services.shippify.get_delivery(delivery_id)
     except UnknownDelivery as exc:
@@ -42,11 +43,11 @@ def process_event(event_id: str, services: Services) -> str:
     return _apply_rules(event_id, event, delivery, services)
 
 
-def _apply_rules(event_id: str, event: dict[str, str], delivery: dict[str, Any], services: Services) -> str:
+def _apply_rules(event_id: str, event: Event, delivery: dict[str, Any], services: Services) -> str:
     """Decide what to send for the event's status, given the delivery as Shippify has it now."""
     s = services.store
     current = statuses.normalise(delivery.get("_status"))
-    status = event.get("status") or current
+    status = event.status or current
     if not status:
         s.close_event(event_id, "ignored", "Shippify gave no status for this delivery")
         return "ignored"
@@ -67,7 +68,7 @@ def _apply_rules(event_id: str, event: dict[str, str], delivery: dict[str, Any],
 
 def _notify(
     event_id: str,
-    event: dict[str, str],
+    event: Event,
     status: str,
     delivery: dict[str, Any],
     names: tuple[str, ...],
@@ -76,16 +77,16 @@ def _notify(
     """Create each channel's notification (the ledger entry) and queue the ones that will send."""
     context: dict[str, Any] | None = None
     summary: dict[str, str] = {}
-    locale = resolve_locale(event.get("locale_hint"), services.settings.default_locale)
-    fields = {"delivery_id": event["delivery_id"], "event_id": event_id, "status": status, "locale": locale}
+    locale = resolve_locale(event.locale_hint, services.settings.default_locale)
+    fields = {"delivery_id": event.delivery_id, "event_id": event_id, "status": status, "locale": locale}
     for name in names:
         chosen = channel(name)
         address = chosen.address(delivery, services.settings)
-        nid = notification_id(event["delivery_id"], status, name)
+        nid = notification_id(event.delivery_id, status, name)
         message = outgoing.Message(nid, chosen, address.destination, {**fields, "kind": "automatic"})
         if address.reason is None and context is None:
             link, region = _link(event, services), services.settings.default_country
-            context = template_context(event["delivery_id"], delivery, link, region, event.get("merchant_hint", ""))
+            context = template_context(event.delivery_id, delivery, link, region, event.merchant_hint)
         summary[name] = _record_and_queue(message, address.reason, context, services)
     return summary
 
@@ -96,7 +97,7 @@ def _record_and_queue(
     """Ledger first, then the message, then the job; each step is idempotent."""
     if not outgoing.record(services, message, "skipped" if reason else None, reason):
         existing = services.store.notification(message.notification_id)  # a re-run finishes its own work
-        if not (existing.get("event_id") == message.fields["event_id"] and existing.get("state") == "pending"):
+        if not (existing and existing.event_id == message.fields["event_id"] and existing.state == "pending"):
             return "duplicate"
     if reason:
         log.info("notification skipped", extra={"delivery_id": message.fields["delivery_id"], "reason": reason})
@@ -116,13 +117,13 @@ def _after_quiet_hours(status: str, context: dict[str, Any], services: Services)
     return quiet.ends_after(local) if quiet.contains(local.time()) else None
 
 
-def _link(event: dict[str, str], services: Services) -> TrackingLink:
+def _link(event: Event, services: Services) -> TrackingLink:
     """The body's tracking link when Shippify sent one on its own host, else a fresh one from the API (a webhook
     sender with a leaked secret must not choose the link a recipient is sent)."""
-    body_link = links.canonical(event.get("tracking_url", ""), links.shippify_hosts(services.settings.shippify_api_url))
+    body_link = links.canonical(event.tracking_url, links.shippify_hosts(services.settings.shippify_api_url))
     if body_link:
         return TrackingLink(body_link)
-    return services.shippify.get_tracking_link(event["delivery_id"])
+    return services.shippify.get_tracking_link(event.delivery_id)
 
 
 def template_context(

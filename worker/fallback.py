@@ -25,12 +25,9 @@ from worker.errors import ConfigurationError
 from worker.rules import Fallback
 from worker.services import Services
 from worker.store import spares, states
+from worker.store.records import Notification
 
 log = logging.getLogger(__name__)
-
-# The first notification's fields its fallback keeps (the rest is the fallback's own). Not the event: the webhook →
-# send latency in /metrics measures our pipeline, not the time WhatsApp was given to deliver.
-INHERITED = ("delivery_id", "status", "locale", "kind", "actor", "resend_reason", "corrected")
 
 
 def fallback_id(notification_id: str) -> str:
@@ -38,9 +35,25 @@ def fallback_id(notification_id: str) -> str:
     return "f" + store.digest("fallback", notification_id, size=23)
 
 
-def rule_for(services: Services, record: Mapping[str, str]) -> Fallback | None:
+def rule_for(services: Services, record: Notification) -> Fallback | None:
     """The fallback the rule of the record's status names for the record's channel, if any."""
-    return services.settings.rules.fallback_for(record.get("status", ""), record.get("channel", ""))
+    return services.settings.rules.fallback_for(record.status, record.channel)
+
+
+def _inherited(record: Notification) -> dict[str, str]:
+    """The first notification's fields its fallback keeps, those it has (the rest is the fallback's own). Not the
+    event: the webhook → send latency in /metrics measures our pipeline, not the time WhatsApp was given to
+    deliver."""
+    kept = {
+        "delivery_id": record.delivery_id,
+        "status": record.status,
+        "locale": record.locale,
+        "kind": record.kind,
+        "actor": record.actor,
+        "resend_reason": record.resend_reason,
+        "corrected": "yes" if record.corrected else "",
+    }
+    return {name: value for name, value in kept.items() if value} | {"fallback_for": record.id}
 
 
 def queue(
@@ -66,24 +79,30 @@ def queue(
 def fall_back(services: Services, notification_id: str) -> bool:
     """Create and queue the fallback of a notification, unless it exists; True when this call queued it."""
     record = services.store.notification(notification_id)
-    rule = rule_for(services, record)
-    if rule is None:
+    rule = rule_for(services, record) if record else None
+    if record is None or rule is None:
         return False
     fid = fallback_id(notification_id)
-    fields = {name: record[name] for name in INHERITED if record.get(name)} | {"fallback_for": notification_id}
+    fields = _inherited(record)
     kept = spares.get(services.redis, fid)
     if kept is None:  # used already (the record exists: nothing changes), or the number cannot take the fallback
         outgoing.record(services, outgoing.Message(fid, channel(rule.channel), None, fields), "skipped", "no_phone")
         return False
     message = outgoing.Message(fid, channel(rule.channel), kept[0], fields)
-    if not outgoing.record(services, message) and services.store.notification(fid).get("state") != "pending":
+    if not outgoing.record(services, message) and not _pending(services, fid):
         spares.drop(services.redis, fid)
         return False
     outgoing.queue(services, message, kept[1])
     spares.drop(services.redis, fid)
     services.store.note(notification_id, replaced_by=fid)
-    log.info("falling back", extra={"notification_id": notification_id, "delivery_id": record.get("delivery_id")})
+    log.info("falling back", extra={"notification_id": notification_id, "delivery_id": record.delivery_id})
     return True
+
+
+def _pending(services: Services, notification_id: str) -> bool:
+    """Whether the notification exists and waits for its send."""
+    record = services.store.notification(notification_id)
+    return record is not None and record.state == "pending"
 
 
 def not_needed(services: Services, notification_id: str) -> None:
@@ -91,36 +110,36 @@ def not_needed(services: Services, notification_id: str) -> None:
     spares.drop(services.redis, fallback_id(notification_id))
 
 
-def after_report(services: Services, notification_id: str, record: Mapping[str, str]) -> None:
+def after_report(services: Services, notification_id: str) -> None:
     """A delivery report moved the state: forget the spare once the message arrived or was refused; fall back
     once a failure report says it did not arrive."""
-    if rule_for(services, record) is None:  # most reports: a message without a fallback
+    record = services.store.notification(notification_id)
+    if record is None or rule_for(services, record) is None:  # most reports: a message without a fallback
         return
-    state, code = record.get("state", ""), record.get("error_code") or None
-    if state in states.REACHED or channel(record["channel"]).refused(code):
+    if record.state in states.REACHED or channel(record.channel).refused(record.error_code or None):
         not_needed(services, notification_id)
-    elif state in states.FAILED:
+    elif record.state in states.FAILED:
         fall_back(services, notification_id)
 
 
-def arm(services: Services, notification_id: str, record: Mapping[str, str]) -> None:
+def arm(services: Services, notification_id: str, record: Notification) -> None:
     """After the provider took the message: check for a delivered or read report after the rule's fallback_after."""
     rule = rule_for(services, record)
     if rule is None or rule.after_seconds is None:
         return
     with contextlib.suppress(DuplicateJobError):  # armed by an earlier attempt
         queueing.enqueue_check_unreached(
-            services.queue, services.settings, notification_id, record.get("channel", ""), rule.after_seconds
+            services.queue, services.settings, notification_id, record.channel, rule.after_seconds
         )
 
 
 def check_unreached(notification_id: str, services: Services) -> str:
     """fallback_after is up: fall back unless the message arrived, was refused, or never went."""
     record = services.store.notification(notification_id)
-    if not record:
+    if record is None:
         return "gone"
-    state = record["state"]
-    if state in states.REACHED or channel(record["channel"]).refused(record.get("error_code") or None):
+    state = record.state
+    if state in states.REACHED or channel(record.channel).refused(record.error_code or None):
         not_needed(services, notification_id)
         return state
     if state in states.CLOSED:

@@ -92,10 +92,10 @@ def resend(services: Services, key: str, request: ResendRequest, actor: str, cap
     caps = resend_caps.Caps(services, cap, actor, delivery_id, resend_caps.kind(sendable, overrides))
     if sendable:
         caps.check()
-    hints = _hints(services, delivery_id)
-    locale = resolve_locale(delivery.get("cityLang") or hints.get("locale_hint"), services.settings.default_locale)
+    locale_hint, merchant_hint = _hints(services, delivery_id)
+    locale = resolve_locale(delivery.get("cityLang") or locale_hint, services.settings.default_locale)
     status = _status(delivery, channels, locale, services)
-    context = _context(services, delivery_id, delivery, hints) if sendable else {}
+    context = _context(services, delivery_id, delivery, merchant_hint) if sendable else {}
     if sendable:
         caps.take()
     reason = " ".join(request.reason.split())
@@ -196,17 +196,17 @@ def _status(delivery: dict[str, Any], channels: tuple[str, ...], locale: str, se
     return MAIN_STATUS
 
 
-def _context(services: Services, delivery_id: str, delivery: dict[str, Any], hints: dict[str, str]) -> dict[str, Any]:
+def _context(services: Services, delivery_id: str, delivery: dict[str, Any], merchant_hint: str) -> dict[str, Any]:
     """What the templates see, with a fresh tracking link (a resend never reuses a webhook's)."""
     link, region = services.shippify.get_tracking_link(delivery_id), services.settings.default_country
-    return template_context(delivery_id, delivery, link, region, hints.get("merchant_hint", ""))
+    return template_context(delivery_id, delivery, link, region, merchant_hint)
 
 
-def _hints(services: Services, delivery_id: str) -> dict[str, str]:
-    """What the last webhook told us that the delivery itself may not (language, merchant name)."""
+def _hints(services: Services, delivery_id: str) -> tuple[str, str]:
+    """What the last webhook told us that the delivery itself may not: its language and merchant name ("" when
+    it did not say, or no webhook is recorded)."""
     ((events, _),) = services.store.timelines([delivery_id], last_only=True)
-    last = events[-1] if events else {}
-    return {"locale_hint": last.get("locale_hint", ""), "merchant_hint": last.get("merchant_hint", "")}
+    return (events[-1].locale_hint, events[-1].merchant_hint) if events else ("", "")
 
 
 def _record(

@@ -31,7 +31,7 @@ def sent(sandbox, post_webhook, work, services):
 
 
 def state(services):
-    return services.store.notification(SMS_ID)["state"], services.store.is_opted_out(NUMBER)
+    return services.store.notification(SMS_ID).state, services.store.is_opted_out(NUMBER)
 
 
 @FIXED

@@ -43,7 +43,7 @@ def test_a_replayed_start_does_not_cancel_a_later_stop(twilio, sandbox, services
     post_webhook({"id": "t-1"}, status="going_to_dropoff")
     work()
     assert not sandbox.sms  # the recipient's last word was STOP
-    assert services.store.notification(notification_id("t-1", "going_to_dropoff", "sms"))["state"] == "suppressed"
+    assert services.store.notification(notification_id("t-1", "going_to_dropoff", "sms")).state == "suppressed"
 
 
 def test_a_replayed_stop_does_not_cancel_a_later_start(twilio, sandbox, services):
@@ -64,7 +64,7 @@ def test_a_replayed_21610_report_does_not_opt_out_again_after_start(twilio, sand
     assert twilio("/webhooks/twilio/inbound", reply(sandbox, "START"))[0] == 200
     assert twilio("/webhooks/twilio/status", report, signature)[0] == 204
     assert not services.store.is_opted_out(NUMBER)
-    assert services.store.notification(notification_id("t-1", "going_to_dropoff", "sms"))["state"] == "failed"
+    assert services.store.notification(notification_id("t-1", "going_to_dropoff", "sms")).state == "failed"
 
 
 def test_each_new_reply_still_counts(twilio, sandbox, services):

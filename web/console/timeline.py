@@ -1,9 +1,10 @@
 """What the console shows of the record: a delivery's timeline and the recent activity, masked as stored."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from worker.store import Store, states
+from worker.store.records import Event, Notification
 
 OUTCOME_TONE = {"queued": "wait", "processed": "good", "failed": "bad"}
 
@@ -12,16 +13,20 @@ OUTCOME_TONE = {"queued": "wait", "processed": "good", "failed": "bad"}
 class Entry:
     """One line of the timeline: a status event received, or a notification on one channel."""
 
-    kind: str  # "event" or "notification"
     at: datetime | None
-    record: dict[str, str] = field(default_factory=dict)
+    record: Event | Notification
+
+    @property
+    def kind(self) -> str:
+        """What the line shows: an "event" or a "notification"."""
+        return "event" if isinstance(self.record, Event) else "notification"
 
     @property
     def tone(self) -> str:
         """CSS class of the state or outcome."""
-        if self.kind == "event":
-            return OUTCOME_TONE.get(self.record.get("outcome", ""), "muted")
-        return states.tone(self.record.get("state", ""))  # the text is shown too: colour is never the only signal
+        if isinstance(self.record, Event):
+            return OUTCOME_TONE.get(self.record.outcome, "muted")
+        return states.tone(self.record.state)  # the text is shown too: colour is never the only signal
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class Activity:
         return max(moments, default=datetime.fromtimestamp(0, UTC))
 
 
-def moment(value: str | None) -> datetime | None:
+def moment(value: float | str | None) -> datetime | None:
     """A stored epoch timestamp as an aware datetime (None when absent or malformed)."""
     try:
         return datetime.fromtimestamp(float(value or ""), UTC)
@@ -69,9 +74,9 @@ def activity(store: Store, ids: list[str]) -> list[Activity]:
     return sorted(rows, key=lambda a: a.at, reverse=True)
 
 
-def _event(record: dict[str, str]) -> Entry:
-    return Entry("event", moment(record.get("received_at")), record)
+def _event(record: Event) -> Entry:
+    return Entry(moment(record.received_at), record)
 
 
-def _notification(record: dict[str, str]) -> Entry:
-    return Entry("notification", moment(record.get("created_at")), record)
+def _notification(record: Notification) -> Entry:
+    return Entry(moment(record.created_at), record)

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from worker.services import Services
     from worker.settings import Settings
     from worker.store import Store
+    from worker.store.records import Notification
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class Channel(ABC):
     def send(self, notification_id: str, payload: Mapping[str, str], services: "Services") -> Sent: ...
 
     def settle(
-        self, notification_id: str, record: Mapping[str, str], payload: Mapping[str, str], services: "Services"
+        self, notification_id: str, record: "Notification", payload: Mapping[str, str], services: "Services"
     ) -> Sent | None:
         """No way to look a message up at the provider: the send path decides what a retry does."""
         return None

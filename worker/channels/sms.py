@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from worker.services import Services
     from worker.settings import Settings
     from worker.store import Store
+    from worker.store.records import Notification
 
 # How far before the claim a lookup of an interrupted send searches Twilio's list (clock skew, slow requests).
 LOOKUP_SLACK_SECONDS = 300
@@ -76,12 +77,12 @@ class Sms(Channel):
         return Sent(sent.sid, sent.status, sent.segments)
 
     def settle(
-        self, notification_id: str, record: Mapping[str, str], payload: Mapping[str, str], services: "Services"
+        self, notification_id: str, record: "Notification", payload: Mapping[str, str], services: "Services"
     ) -> Sent | None:
         """Look the message up in Twilio's list of sent messages (one not already recorded for another send)."""
         if services.sms is None or not payload:
             return None
-        since = datetime.fromtimestamp(float(record.get("claimed_at", 0)) - LOOKUP_SLACK_SECONDS, UTC)
+        since = datetime.fromtimestamp((record.claimed_at or 0) - LOOKUP_SLACK_SECONDS, UTC)
         store = services.store
         found = services.sms.find_sent(
             payload["to"], payload["body"], since, taken=lambda sid: bool(store.by_provider_id(sid))

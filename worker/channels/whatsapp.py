@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from worker.rendering import Renderer
     from worker.services import Services
     from worker.settings import Settings
+    from worker.store.records import Notification
 
 PREFIX = "whatsapp:"
 # Twilio codes (docs/whatsapp.md, section 8).
@@ -100,7 +101,7 @@ class WhatsApp(Sms):
         return Sent(sent.sid, sent.status)
 
     def settle(
-        self, notification_id: str, record: Mapping[str, str], payload: Mapping[str, str], services: "Services"
+        self, notification_id: str, record: "Notification", payload: Mapping[str, str], services: "Services"
     ) -> Sent | None:
         """Look the message up in Twilio's list: sent to whatsapp:+<number>, with the approved text filled in."""
         if not payload:

@@ -1,7 +1,8 @@
 """The notification record in Redis: events received, notifications and their states, opt-outs, counters. This
 package is the only place that builds a key (keys.py) or calls Redis on the records; the other record kinds live in
 its modules: staff.py (accounts), sessions.py (console sessions), refusals.py (refused resends), pending.py (events
-whose job is still to be queued), daily.py (the dashboard's per-day counters)."""
+whose job is still to be queued), daily.py (the dashboard's per-day counters), histogram.py (the /metrics latency
+histogram). Events and notifications are read as the typed records of records.py."""
 
 import json
 from collections.abc import Mapping, Sequence
@@ -11,13 +12,12 @@ import redis
 from limits.strategies import MovingWindowRateLimiter
 
 from worker import connection
-from worker.store import contact_index, daily, keys, scripts, states
+from worker.store import contact_index, daily, histogram, keys, scripts, states
+from worker.store.records import Event, Notification
 from worker.store.rows import as_text, decode_row, flat_pairs, now, write_fields
 
 __all__ = ["Store", "as_text", "decode_row", "digest", "limiter", "now", "touch_recent"]
 
-# Upper bounds (seconds) of the webhook-to-send latency histogram behind /metrics.
-LATENCY_BUCKETS = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0)
 RECENT_SIZE = 100
 STATS_KEY = keys.STATS  # the counters' hash (tests read it)
 _RANKS = json.dumps(states.RANK)
@@ -58,9 +58,10 @@ class Store:
         return [as_text(v) for v in self.redis.lrange(keys.RECENT, 0, limit - 1)]
 
     # events -----------------------------------------------------------------------------------
-    def event(self, event_id: str) -> dict[str, str]:
-        """One event's fields ({} when expired or unknown)."""
-        return decode_row(self.redis.hgetall(keys.event(event_id)))
+    def event(self, event_id: str) -> Event | None:
+        """One event (None when expired or unknown)."""
+        row = self.redis.hgetall(keys.event(event_id))
+        return Event.from_row(event_id, row) if row else None
 
     def close_event(self, event_id: str, outcome: str, detail: str = "", **fields: str) -> None:
         """Record what became of an event and drop the secret link it may have carried."""
@@ -96,22 +97,23 @@ class Store:
             pipe.execute()
         return True
 
-    def notification(self, notification_id: str) -> dict[str, str]:
-        """One notification's fields ({} when unknown)."""
-        return decode_row(self.redis.hgetall(keys.notification(notification_id)))
+    def notification(self, notification_id: str) -> Notification | None:
+        """One notification (None when expired or unknown)."""
+        row = self.redis.hgetall(keys.notification(notification_id))
+        return Notification.from_row(notification_id, row) if row else None
 
-    def notifications(self, delivery_id: str) -> list[dict[str, str]]:
-        """Every notification of a delivery, oldest first, each with its id."""
+    def notifications(self, delivery_id: str) -> list[Notification]:
+        """Every notification of a delivery, oldest first."""
         return self.timelines([delivery_id])[0][1]
 
-    def events(self, delivery_id: str) -> list[dict[str, str]]:
-        """Every event of a delivery, oldest first, each with its id."""
+    def events(self, delivery_id: str) -> list[Event]:
+        """Every event of a delivery, oldest first."""
         return self.timelines([delivery_id])[0][0]
 
     def timelines(
         self, delivery_ids: Sequence[str], last_only: bool = False
-    ) -> list[tuple[list[dict[str, str]], list[dict[str, str]]]]:
-        """(events, notifications) of each delivery, oldest first, each record with its id (only the latest of each
+    ) -> list[tuple[list[Event], list[Notification]]]:
+        """(events, notifications) of each delivery, oldest first, those expired left out (only the latest of each
         kind with `last_only`); two round trips for any number of deliveries."""
         with self.redis.pipeline(transaction=False) as pipe:
             for delivery_id in delivery_ids:
@@ -133,8 +135,8 @@ class Store:
             rows = iter(pipe.execute())
         return [
             (
-                [{"id": eid, **decode_row(row)} for eid in event_ids if (row := next(rows))],
-                [{"id": nid, **decode_row(row)} for nid in notification_ids if (row := next(rows))],
+                [Event.from_row(eid, row) for eid in event_ids if (row := next(rows))],
+                [Notification.from_row(nid, row) for nid in notification_ids if (row := next(rows))],
             )
             for event_ids, notification_ids in wanted
         ]
@@ -169,7 +171,7 @@ class Store:
             if provider_id:
                 pipe.set(keys.provider(provider_id), notification_id, ex=self.ttl)
             if latency is not None:
-                _observe(pipe, latency)
+                histogram.observe(pipe, latency)
                 daily.observe(pipe, self.ttl, latency)
             pipe.execute()
 
@@ -252,13 +254,8 @@ class Store:
         return float(since) if since else None
 
     def latency(self) -> tuple[list[tuple[str, int]], float]:
-        """Cumulative (upper bound, count) pairs ending with +Inf, and the sum of durations."""
-        raw = decode_row(self.redis.hgetall(keys.LATENCY))
-        running, buckets = 0, []
-        for bound in [f"{b:g}" for b in LATENCY_BUCKETS] + ["+Inf"]:
-            running += int(raw.get(bound, 0))
-            buckets.append((bound, running))
-        return buckets, float(raw.get("sum", 0.0))
+        """The /metrics latency histogram: cumulative (upper bound, count) pairs ending with +Inf, and the sum."""
+        return histogram.read(self.redis)
 
     def stats(self) -> dict[str, int]:
         """The /metrics counters."""
@@ -267,13 +264,6 @@ class Store:
     def count(self, name: str, amount: int = 1) -> None:
         """Bump a /metrics counter."""
         self.redis.hincrby(keys.STATS, name, amount)
-
-
-def _observe(pipe: Any, seconds: float) -> None:
-    """Add one webhook-accepted → provider-accepted duration to the histogram (on a pipeline)."""
-    bucket = next((f"{b:g}" for b in LATENCY_BUCKETS if seconds <= b), "+Inf")
-    pipe.hincrby(keys.LATENCY, bucket, 1)
-    pipe.hincrbyfloat(keys.LATENCY, "sum", round(max(seconds, 0.0), 3))
 
 
 def touch_recent(client: Any, delivery_id: str) -> None:
