@@ -88,54 +88,50 @@ def test_readyz_needs_a_live_worker(client, services):
         worker.register_death()
 
 
-@pytest.mark.parametrize(("waited_minutes", "answer"), [(6, 503), (4, 200)])
-def test_readyz_says_the_queue_is_stuck_when_its_next_job_waited_over_five_minutes(
-    client, services, settings, waited_minutes, answer
-):
+def next_job_waited(minutes: int, services, settings, post_webhook, redis_client) -> None:
+    """The job at the head of the queue, as if no worker had taken it for `minutes`."""
     from datetime import UTC, datetime, timedelta
 
     from worker import queueing
 
-    worker = SimpleWorker([services.queue], connection=services.redis)
-    worker.register_birth()
-    worker.heartbeat()
     job = queueing.enqueue_process(services.queue, settings, "e-stuck", "t-1")
-    job.enqueued_at = datetime.now(UTC) - timedelta(minutes=waited_minutes)  # as if no worker had taken it since
+    job.enqueued_at = datetime.now(UTC) - timedelta(minutes=minutes)
     job.save()
-    try:
-        ready = client.get("/readyz")
-    finally:
-        worker.register_death()
-    assert ready.status_code == answer
-    queue = ready.get_json()["checks"]["queue"]
-    if answer == 200:
-        assert queue == "ok"
-    else:
-        waited = re.fullmatch(r"the next job has waited (\d+) s", queue)
-        assert waited and int(waited.group(1)) >= waited_minutes * 60
 
 
-@pytest.mark.parametrize(("waited_minutes", "answer"), [(6, 503), (4, 200)])
-def test_readyz_says_the_relay_is_stuck_when_an_event_waited_over_five_minutes_for_its_job(
-    client, services, post_webhook, redis_client, waited_minutes, answer
-):
-    """A worker's heartbeat alone does not say its relay queues the webhooks' jobs: an event still waiting does."""
-    worker = SimpleWorker([services.queue], connection=services.redis)
-    worker.register_birth()
-    worker.heartbeat()
+def event_waited(minutes: int, services, settings, post_webhook, redis_client) -> None:
+    """A received event, as if no relay had queued its job for `minutes`: a worker's heartbeat alone does not say its
+    relay queues the webhooks' jobs."""
     event_id = post_webhook({"id": "t-waits"}, status="going_to_dropoff").get_json()["event_id"]
     seconds, _ = redis_client.time()
-    redis_client.zadd("ntf:pending", {event_id: seconds - waited_minutes * 60})  # as if no relay had taken it since
+    redis_client.zadd("ntf:pending", {event_id: seconds - minutes * 60})
+
+
+@pytest.mark.parametrize(
+    ("check", "wait", "says"),
+    [
+        ("queue", next_job_waited, r"the next job has waited (\d+) s"),
+        ("relay", event_waited, r"an event has waited (\d+) s for its job"),
+    ],
+)
+@pytest.mark.parametrize(("waited_minutes", "answer"), [(6, 503), (4, 200)])
+def test_readyz_says_what_is_stuck_when_it_waited_over_five_minutes(
+    client, services, settings, post_webhook, redis_client, check, wait, says, waited_minutes, answer
+):
+    worker = SimpleWorker([services.queue], connection=services.redis)
+    worker.register_birth()
+    worker.heartbeat()
+    wait(waited_minutes, services, settings, post_webhook, redis_client)
     try:
         ready = client.get("/readyz")
     finally:
         worker.register_death()
     assert ready.status_code == answer
-    relay = ready.get_json()["checks"]["relay"]
+    found = ready.get_json()["checks"][check]
     if answer == 200:
-        assert relay == "ok"
+        assert found == "ok"
     else:
-        waited = re.fullmatch(r"an event has waited (\d+) s for its job", relay)
+        waited = re.fullmatch(says, found)
         assert waited and int(waited.group(1)) >= waited_minutes * 60
 
 
