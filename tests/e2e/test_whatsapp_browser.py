@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import STAFF_PASSWORD
 from tests.e2e.test_console_browser import ARTIFACTS, CHROMIUM, page, pytestmark, sync_api  # noqa: F401 - fixture
-from tests.test_sandbox import close, make_client, make_email, smtp_send
+from tests.sandbox_clients import close, make_client, make_email, smtp_send
 
 BUBBLE_GREEN = "rgb(217, 253, 211)"  # WhatsApp's outgoing bubble, #d9fdd3
 GOING_ES = "HX0000000000000000000000000000e001"  # [going_to_dropoff.es] in whatsapp_templates.example.toml

@@ -5,58 +5,22 @@ from __future__ import annotations
 import smtplib
 import time
 from collections.abc import Iterator
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
 import requests
 from flask import Flask, request
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from sandbox import Sandbox
 from sandbox.server import HttpServer
 from sandbox.sms_segments import count_segments
+from tests.sandbox_clients import close, make_client, make_email, smtp_send
 
 TO = "+593998976565"
 FROM = "+15005550006"
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture(autouse=True)
-def clean(sb: Sandbox) -> None:
-    sb.reset()
-    sb.auto_report = False
-
-
-def make_client(sb: Sandbox, token: str | None = None, timeout: float = 5) -> Client:
-    client = Client(sb.account_sid, token or sb.auth_token, http_client=TwilioHttpClient(timeout=timeout))
-    client.api.base_url = sb.api_url
-    return client
-
-
-def close(client: Client) -> None:
-    client.http_client.session.close()
-
-
-@pytest.fixture(scope="module")
-def twilio(sb: Sandbox) -> Iterator[Client]:
-    client = make_client(sb)
-    yield client
-    close(client)
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
 
 
 @pytest.fixture(scope="module")
@@ -286,22 +250,6 @@ def test_token_is_stable_and_token_faults_only_hit_the_token(sb: Sandbox, http: 
 
 
 # --- SMTP -------------------------------------------------------------------------------------------
-
-
-def make_email(subject: str = "Tu pedido está en camino") -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = "Tracking <tracking@sandbox.test>"
-    message["To"] = "iliana@example.com"
-    message["Subject"] = subject
-    message.set_content("Sigue tu pedido: https://track.sandbox.test/track/t-1")
-    message.add_alternative("<p>Sigue <a href='https://track.sandbox.test/track/t-1'>tu pedido</a></p>", subtype="html")
-    return message
-
-
-def smtp_send(sb: Sandbox, message: EmailMessage) -> None:
-    host, port = sb.smtp_url.removeprefix("smtp://").rsplit(":", 1)
-    with smtplib.SMTP(host, int(port), timeout=5) as client:
-        client.send_message(message)
 
 
 def test_email_is_received_and_parsed(sb: Sandbox) -> None:

@@ -16,38 +16,13 @@ from twilio.rest import Client
 
 from sandbox import Sandbox
 from sandbox.server import HttpServer
-from tests.test_sandbox import close, make_client, make_email, smtp_send
+from tests.sandbox_clients import close, make_client, make_email, smtp_send
 
 NUMBER = "+593998976565"
 TO = "whatsapp:" + NUMBER
 FROM = "whatsapp:+15005550006"
 GOING_ES = "HX0000000000000000000000000000e001"  # [going_to_dropoff.es] in whatsapp_templates.example.toml
 VARIABLES = {"1": "Ana", "2": "Tienda Sol", "3": "https://track.sandbox.test/t/abc"}
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture(autouse=True)
-def clean(sb: Sandbox) -> None:
-    sb.reset()
-    sb.auto_report = False
-
-
-@pytest.fixture(scope="module")
-def twilio(sb: Sandbox) -> Iterator[Client]:
-    client = make_client(sb)
-    yield client
-    close(client)
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
 
 
 @pytest.fixture(scope="module")
