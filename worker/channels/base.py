@@ -18,6 +18,8 @@ package reaches it through `channels.channel(name)` and the methods below, never
   mask(destination) -> str  the destination as records, logs and the console may show it
   contact(destination) -> str                       the person behind it, as the recipient search index keys them
   configured(services) -> bool                      its provider is set up on this service
+  missing_settings(values) -> [problem]             what the settings being read (by Settings field) lack for it to
+                            send, each problem naming the variable and its fix; asked when a rule uses it
   render(renderer, status, locale, context, destination, settings) -> Outgoing(payload, notes)
                             the outbox payload (real destination and rendered text) and what it costs (record notes)
   country(destination, settings) -> str             where a message to it is billed (the dashboard's prices)
@@ -108,6 +110,9 @@ class Channel(ABC):
 
     @abstractmethod
     def configured(self, services: "Services") -> bool: ...
+
+    @abstractmethod
+    def missing_settings(self, values: Mapping[str, Any]) -> list[str]: ...
 
     @abstractmethod
     def render(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from worker import phones
 from worker.channels.base import Address, Channel, Outgoing, Sent, recipient_of
 from worker.errors import PermanentError
+from worker.setting_values import required
 
 if TYPE_CHECKING:
     from worker.rendering import Renderer
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
 
 EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 MAX_EMAIL_LENGTH = 254
+# How to obtain the mail settings when a rule sends email without them.
+HINTS = {
+    "SMTP_URL": " (smtp://user:password@host:587 of your mail relay), or remove email from NOTIFY_RULES",
+    "MAIL_FROM": ' (e.g. "Acme Deliveries <tracking@acme.example>")',
+}
 
 
 class Email(Channel):
@@ -47,6 +53,10 @@ class Email(Channel):
 
     def configured(self, services: "Services") -> bool:
         return services.mailer is not None
+
+    def missing_settings(self, values: Mapping[str, Any]) -> list[str]:
+        """The mail relay and the sender."""
+        return required({"SMTP_URL": values["smtp_url"], "MAIL_FROM": values["mail_from"]}, HINTS)
 
     def render(
         self,

@@ -9,6 +9,7 @@ from worker import phones, sms_text
 from worker.channels.base import Address, Channel, Outgoing, Sent, recipient_of
 from worker.errors import PermanentError
 from worker.locales import LOCALES
+from worker.setting_values import required
 
 if TYPE_CHECKING:
     from worker.rendering import Renderer
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
     from worker.store import Store
     from worker.store.records import Notification
 
+# How to obtain the Twilio account's settings when a rule sends SMS or WhatsApp without them.
+TWILIO_HINTS = {
+    "TWILIO_ACCOUNT_SID": " (Twilio console → Account info), or remove sms and whatsapp from NOTIFY_RULES",
+    "TWILIO_AUTH_TOKEN": " (Twilio console → Account info)",
+}
 # How far before the claim a lookup of an interrupted send searches Twilio's list (clock skew, slow requests).
 LOOKUP_SLACK_SECONDS = 300
 
@@ -43,6 +49,13 @@ class Sms(Channel):
 
     def configured(self, services: "Services") -> bool:
         return services.sms is not None
+
+    def missing_settings(self, values: Mapping[str, Any]) -> list[str]:
+        """The Twilio account, and a sender: a number (TWILIO_FROM) or a Messaging Service."""
+        problems = twilio_account_missing(values)
+        if not (values["twilio_from"] or values["twilio_messaging_service_sid"]):
+            problems.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required (the SMS sender)")
+        return problems
 
     def render(
         self,
@@ -88,6 +101,12 @@ class Sms(Channel):
             payload["to"], payload["body"], since, taken=lambda sid: bool(store.by_provider_id(sid))
         )
         return Sent(found.sid, found.status, error_code=found.error_code) if found is not None else None
+
+
+def twilio_account_missing(values: Mapping[str, Any]) -> list[str]:
+    """The Twilio account settings, when empty (SMS and WhatsApp send through the same account)."""
+    account = {"TWILIO_ACCOUNT_SID": values["twilio_account_sid"], "TWILIO_AUTH_TOKEN": values["twilio_auth_token"]}
+    return required(account, TWILIO_HINTS)
 
 
 def status_callback(services: "Services") -> str | None:
