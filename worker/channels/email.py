@@ -3,14 +3,14 @@ notification, so that a resend after an interrupted transmission shows as the sa
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from email.headerregistry import Address as MailAddress
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import TYPE_CHECKING, Any
 
 from worker import phones
-from worker.channels.base import Address, Channel, Outgoing, Sent, recipient_of
+from worker.channels.base import Address, Channel, Outgoing, Preview, Sent, recipient_of
 from worker.errors import PermanentError
 from worker.setting_values import required
 
@@ -69,6 +69,13 @@ class Email(Channel):
     ) -> Outgoing:
         email = renderer.email(status, locale, context)
         return Outgoing({"to": destination, "subject": email.subject, "text": email.text, "html": email.html})
+
+    def preview(
+        self, renderer: "Renderer", status: str, locale: str, context: Mapping[str, Any], fold_locales: Collection[str]
+    ) -> Preview:
+        """The three parts; the subject is the preview's text."""
+        email = renderer.email(status, locale, context)
+        return Preview(email.subject, email=email)
 
     def send(self, notification_id: str, payload: Mapping[str, str], services: "Services") -> Sent:
         """One SMTP session; the record notes when DATA started (an interruption after it may have delivered)."""

@@ -1,12 +1,12 @@
 """SMS through Twilio: mobile numbers in E.164, GSM-7 folding and segments, STOP opt-outs, lookups of sends whose
 outcome is unknown, and delivery reports by Twilio's message sid."""
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from worker import phones, sms_text
-from worker.channels.base import Address, Channel, Outgoing, Sent, recipient_of
+from worker.channels.base import Address, Channel, Outgoing, Preview, Sent, recipient_of
 from worker.errors import PermanentError
 from worker.locales import LOCALES
 from worker.setting_values import required
@@ -68,12 +68,17 @@ class Sms(Channel):
     ) -> Outgoing:
         """The text folded to GSM-7 where the locale's setting says so; its encoding and segments as notes (SMS is
         billed per segment)."""
-        text = renderer.sms(status, locale, context)
-        folding = {code: code in settings.sms_fold_locales for code in LOCALES}
-        body = sms_text.fold_for_locale(text, locale, folding)
+        body = folded(renderer, status, locale, context, settings.sms_fold_locales)
         cost = sms_text.cost(body)
         notes = {"billed": "segments", "sms_encoding": cost.encoding, "sms_segments": cost.segments}
         return Outgoing({"to": destination, "body": body}, notes)
+
+    def preview(
+        self, renderer: "Renderer", status: str, locale: str, context: Mapping[str, Any], fold_locales: Collection[str]
+    ) -> Preview:
+        """The text folded as a send folds it, with its cost."""
+        body = folded(renderer, status, locale, context, fold_locales)
+        return Preview(body, cost=sms_text.cost(body))
 
     def suppressed(self, store: "Store", destination: str) -> bool:
         """The number replied STOP on this channel (an SMS STOP does not stop WhatsApp, nor the reverse)."""
@@ -101,6 +106,14 @@ class Sms(Channel):
             payload["to"], payload["body"], since, taken=lambda sid: bool(store.by_provider_id(sid))
         )
         return Sent(found.sid, found.status, error_code=found.error_code) if found is not None else None
+
+
+def folded(
+    renderer: "Renderer", status: str, locale: str, context: Mapping[str, Any], fold_locales: Collection[str]
+) -> str:
+    """The SMS text, folded to GSM-7 when its locale is one of `fold_locales` (SMS_FOLD_LOCALES)."""
+    folding = {code: code in fold_locales for code in LOCALES}
+    return sms_text.fold_for_locale(renderer.sms(status, locale, context), locale, folding)
 
 
 def twilio_account_missing(values: Mapping[str, Any]) -> list[str]:
