@@ -25,7 +25,7 @@ def test_sample_data_is_the_worst_realistic_case(locale):
 
 @pytest.mark.parametrize(("status", "locale"), CASES)
 def test_sms_fits_its_budget(status, locale):
-    row = preview.render_sms(Renderer(), status, locale)
+    row = preview.message(Renderer(), status, locale, "sms")
     assert row.text.endswith(preview.SAMPLE_LINK)
     assert row.budget == (2 if status == "hold_by_courier" else 1)
     assert not row.over_budget, f"{locale}/{status}/sms.txt costs {row.cost}: shorten it\n{row.text}"
@@ -40,7 +40,7 @@ def test_sms_fits_its_budget(status, locale):
     ],
 )
 def test_spanish_and_portuguese_are_folded_to_gsm7_by_default(locale, start):
-    assert preview.render_sms(Renderer(), "at_dropoff", locale).text.startswith(start)
+    assert preview.message(Renderer(), "at_dropoff", locale, "sms").text.startswith(start)
 
 
 def test_a_longer_template_is_over_budget(tmp_path):
@@ -77,7 +77,7 @@ class Tags(HTMLParser):
 
 def sent_email(status: str, locale: str):
     """The email as the relay receives it, parsed back from its bytes."""
-    row = preview.render_email(Renderer(), status, locale)
+    row = preview.message(Renderer(), status, locale, "email")
     payload = {"to": "maria@example.com", "subject": row.email.subject, "text": row.email.text, "html": row.email.html}
     raw = build_email("n0123456789", payload, "Acme <tracking@acme.example>").as_bytes()
     return message_from_bytes(raw, policy=policy.default)
@@ -90,7 +90,7 @@ def test_email_is_multipart_alternative_in_utf8(status, locale):
     parts = [(p.get_content_type(), p.get_content_charset()) for p in message.iter_parts()]
     assert parts == [("text/plain", "utf-8"), ("text/html", "utf-8")]
     assert message["Message-ID"] == "<n0123456789@acme.example>"
-    assert message["Subject"] == preview.render_email(Renderer(), status, locale).text
+    assert message["Subject"] == preview.message(Renderer(), status, locale, "email").text
     assert "\n" not in message["Subject"]
     assert preview.SAMPLE_LINK in message.get_body(("plain",)).get_content()
 

@@ -65,6 +65,42 @@ def test_the_fallback_channel_needs_its_own_settings(tmp_path):
     assert "TWILIO_ACCOUNT_SID is required" in message and "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID" in message
 
 
+TWILIO_ACCOUNT = [
+    "TWILIO_ACCOUNT_SID is required (Twilio console → Account info), or remove sms and whatsapp from NOTIFY_RULES",
+    "TWILIO_AUTH_TOKEN is required (Twilio console → Account info)",
+]
+MAIL = [
+    "SMTP_URL is required (smtp://user:password@host:587 of your mail relay), or remove email from NOTIFY_RULES",
+    'MAIL_FROM is required (e.g. "Acme Deliveries <tracking@acme.example>")',
+]
+SMS_SENDER = ["TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required (the SMS sender)"]
+WITHOUT_PROVIDERS = {
+    name: "" for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "SMTP_URL", "MAIL_FROM")
+}
+
+
+@pytest.mark.parametrize(
+    ("rules", "problems"),
+    [
+        ('[completed]\nchannels = ["email"]\n', MAIL),
+        ('[going_to_dropoff]\nchannels = ["whatsapp"]\n', TWILIO_ACCOUNT),
+        ('[at_dropoff]\nchannels = ["sms"]\n', TWILIO_ACCOUNT + SMS_SENDER),
+        (RULE, TWILIO_ACCOUNT + SMS_SENDER + MAIL),  # WhatsApp and its SMS fallback share one account, named once
+    ],
+)
+def test_each_channel_a_rule_uses_requires_its_own_settings(tmp_path, rules, problems):
+    with pytest.raises(SettingsError) as raised:
+        load(tmp_path, rules, **WITHOUT_PROVIDERS)
+    assert raised.value.problems == problems
+
+
+def test_whatsapp_needs_the_twilio_account_but_neither_sms_sender_nor_mail(tmp_path):
+    only = {**WITHOUT_PROVIDERS, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "token"}
+    settings = load(tmp_path, '[going_to_dropoff]\nchannels = ["whatsapp"]\n', **only)
+    assert settings.rules.channels_for("going_to_dropoff") == ("whatsapp",)
+    assert settings.twilio_from == "" and settings.smtp_url == ""
+
+
 def test_a_malformed_sender_is_named(tmp_path):
     assert "WHATSAPP_FROM='+15005550006' must look like whatsapp:+" in refused(
         tmp_path, RULE, WHATSAPP_FROM="+15005550006"

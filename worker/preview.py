@@ -94,24 +94,20 @@ def template_statuses(renderer: Renderer) -> list[str]:
     return [*DEFAULT_RULES, *sorted(found - set(DEFAULT_RULES))]
 
 
-def render_sms(
+def message(
     renderer: Renderer,
     status: str,
     locale: str,
+    channel: str,
     fold_locales: Iterable[str] = FOLD_BY_DEFAULT,
     link: str = SAMPLE_LINK,
 ) -> Row:
-    """The SMS folded as a send would fold it, with its cost against the status's budget."""
-    chosen = set(fold_locales)
-    folding = {code: code in chosen for code in LOCALES}
-    text = sms_text.fold_for_locale(renderer.sms(status, locale, sample_context(locale, link)), locale, folding)
-    return Row(status, locale, "sms", text, cost=sms_text.cost(text), budget=sms_budget(status))
-
-
-def render_email(renderer: Renderer, status: str, locale: str, link: str = SAMPLE_LINK) -> Row:
-    """The email's three parts; the row's text is its subject."""
-    email = renderer.email(status, locale, sample_context(locale, link))
-    return Row(status, locale, "email", email.subject, email=email)
+    """One channel's message as a send renders it, with its cost against the status's budget when it is billed in
+    segments (a template that does not render raises TemplateError)."""
+    found = channels.channel(channel)
+    shown = found.preview(renderer, status, locale, sample_context(locale, link), frozenset(fold_locales))
+    budget = sms_budget(status) if found.billed_in_segments else None
+    return Row(status, locale, channel, shown.text, cost=shown.cost, budget=budget, email=shown.email)
 
 
 def render(
@@ -124,9 +120,7 @@ def render(
 ) -> Row:
     """One channel's message; a template that does not render gives a row with the error instead of raising."""
     try:
-        if channels.channel(channel).billed_in_segments:
-            return render_sms(renderer, status, locale, fold_locales, link)
-        return render_email(renderer, status, locale, link)
+        return message(renderer, status, locale, channel, fold_locales, link)
     except TemplateError as exc:
         return Row(status, locale, channel, "", error=f"{type(exc).__name__}: {exc}")
 
@@ -138,7 +132,7 @@ def preview(
     fold_locales: Iterable[str] = FOLD_BY_DEFAULT,
     link: str = SAMPLE_LINK,
 ) -> list[Row]:
-    """Every existing template of `statuses` × `locales` × SMS and email, in that order."""
+    """Every existing template of `statuses` × `locales` × each channel previews show, in that order."""
     renderer = renderer or Renderer()
     fold_locales = tuple(fold_locales)
     rows = []

@@ -80,3 +80,8 @@ class ValueReader:
             self.problems.append(f"{name}={value!r} must be a rate such as 20/hour, 5/minute or 100/day")
             return default
         return value
+
+
+def required(values: Mapping[str, object], hints: Mapping[str, str]) -> list[str]:
+    """A problem for each empty value, by variable name, saying how to obtain it (its hint, if it has one)."""
+    return [f"{name} is required{hints.get(name, '')}" for name, value in values.items() if not value]

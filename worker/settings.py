@@ -10,7 +10,7 @@ from worker import channels, prices, whatsapp_settings
 from worker import rules as rules_module
 from worker.locales import FOLD_BY_DEFAULT, LOCALES
 from worker.rules import Rules, RulesError
-from worker.setting_values import ValueReader
+from worker.setting_values import ValueReader, required
 from worker.whatsapp_templates import WhatsAppTemplate
 
 DEVELOPMENT_ENVS = ("development", "test")
@@ -87,31 +87,24 @@ class Settings:
         return _Reader(os.environ if environ is None else environ).read()
 
 
+# How to obtain a missing value (a channel's own settings say so in its missing_settings).
+HINTS = {
+    "REDIS_URL": " (add a Redis add-on; `make run` starts an embedded one in development)",
+    "SHIPPIFY_APP_ID": " (Shippify dashboard → company settings → APP ID)",
+    "SHIPPIFY_APP_SECRET": " (Shippify dashboard → company settings → APP SECRET)",
+    "WEBHOOK_TOKENS": " (a random secret: python -c 'import secrets; print(secrets.token_urlsafe(32))')",
+    "SECRET_KEY": " (a long random secret for console sessions)",
+    "CONTACT_INDEX_KEY": " (a long random secret, kept apart from SECRET_KEY, for the recipient search index)",
+    "PUBLIC_BASE_URL": " (the https:// address this service is reached at)",
+}
+
+
 class _Reader(ValueReader):
     """Reads every setting, collecting problems so that one start-up names all of them."""
 
     def require(self, **values: str) -> None:
         """Name each empty required value."""
-        for name, value in values.items():
-            if not value:
-                self.problems.append(f"{name} is required{self.hint(name)}")
-
-    def hint(self, name: str) -> str:
-        """How to obtain a missing value."""
-        hints = {
-            "REDIS_URL": " (add a Redis add-on; `make run` starts an embedded one in development)",
-            "SHIPPIFY_APP_ID": " (Shippify dashboard → company settings → APP ID)",
-            "SHIPPIFY_APP_SECRET": " (Shippify dashboard → company settings → APP SECRET)",
-            "WEBHOOK_TOKENS": " (a random secret: python -c 'import secrets; print(secrets.token_urlsafe(32))')",
-            "SECRET_KEY": " (a long random secret for console sessions)",
-            "CONTACT_INDEX_KEY": " (a long random secret, kept apart from SECRET_KEY, for the recipient search index)",
-            "TWILIO_ACCOUNT_SID": " (Twilio console → Account info), or remove sms and whatsapp from NOTIFY_RULES",
-            "TWILIO_AUTH_TOKEN": " (Twilio console → Account info)",
-            "SMTP_URL": " (smtp://user:password@host:587 of your mail relay), or remove email from NOTIFY_RULES",
-            "MAIL_FROM": ' (e.g. "Acme Deliveries <tracking@acme.example>")',
-            "PUBLIC_BASE_URL": " (the https:// address this service is reached at)",
-        }
-        return hints.get(name, "")
+        self.problems += required(values, HINTS)
 
     def read(self) -> Settings:
         """Build Settings or raise SettingsError."""
@@ -165,24 +158,21 @@ class _Reader(ValueReader):
         return Settings(**values)  # type: ignore[arg-type]
 
     def check_required(self, v: dict, rules: Rules, dev: bool) -> None:
-        """Required settings; the provider ones only when a rule uses that channel."""
+        """Required settings; a channel's own only when a rule uses it."""
         self.require(
             REDIS_URL=v["redis_url"],
             SHIPPIFY_APP_ID=v["shippify_app_id"],
             SHIPPIFY_APP_SECRET=v["shippify_app_secret"],
             SECRET_KEY=v["secret_key"],
         )
-        if rules.uses("sms") or rules.uses("whatsapp"):
-            self.require(TWILIO_ACCOUNT_SID=v["twilio_account_sid"], TWILIO_AUTH_TOKEN=v["twilio_auth_token"])
-        if rules.uses("sms") and not (v["twilio_from"] or v["twilio_messaging_service_sid"]):
-            self.problems.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required (the SMS sender)")
+        # Each channel a rule uses names what it lacks; channels sharing a provider name its settings once.
+        used = [channels.channel(name) for name in channels.names() if rules.uses(name)]
+        self.problems += dict.fromkeys(problem for found in used for problem in found.missing_settings(v))
         if v["twilio_shorten_urls"] and not v["twilio_messaging_service_sid"]:
             self.problems.append(
                 "TWILIO_SHORTEN_URLS=true needs TWILIO_MESSAGING_SERVICE_SID: Twilio shortens links only in messages"
                 " sent through a Messaging Service with Link Shortening set up (a verified domain)"
             )
-        if rules.uses("email"):
-            self.require(SMTP_URL=v["smtp_url"], MAIL_FROM=v["mail_from"])
         if v["short_links"] and not v["public_base_url"]:
             self.problems.append("SHORT_LINKS=true needs PUBLIC_BASE_URL: short links are PUBLIC_BASE_URL/t/<code>")
         if not dev:

@@ -5,12 +5,13 @@ import re
 from collections.abc import Mapping
 
 from worker import statuses, whatsapp_templates
+from worker.channels.whatsapp import WhatsApp
 from worker.locales import LOCALES
 from worker.rendering import CONTEXT_NAMES
 from worker.rules import Rules
 from worker.whatsapp_templates import WhatsAppTemplate
 
-CHANNEL = "whatsapp"  # the rules' name of the channel these settings serve
+CHANNEL = WhatsApp.name  # the rules' name of the channel these settings serve
 SENDER = re.compile(r"^whatsapp:\+[1-9]\d{6,14}$")
 
 

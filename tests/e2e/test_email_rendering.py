@@ -54,7 +54,7 @@ def tab(browser):
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("status", DEFAULT_RULES)
 def test_email_renders_with_a_visible_button_to_the_tracking_link(tab, status, locale):
-    html = preview.render_email(Renderer(), status, locale).email.html
+    html = preview.message(Renderer(), status, locale, "email").email.html
     SHOTS.mkdir(parents=True, exist_ok=True)
     for suffix, viewport in SCREENS.items():
         tab.set_viewport_size(viewport)

@@ -62,4 +62,4 @@ def _email_row(locale: str, status: str) -> preview.Row:
         abort(404)
     if renderer.missing(status, locale, "email"):
         abort(404)
-    return preview.render_email(renderer, status, locale)
+    return preview.message(renderer, status, locale, "email")

@@ -1,6 +1,7 @@
 """The channels a notification goes out on. This registry is the one place a channel is added: rules, previews, the
 console's labels and resend choices, the CLI's `--channel` and the API's schema take their names from `names()`, and
-the outgoing path, the send job and resend reach each channel through `channel(name)` (worker/channels/base.py)."""
+the outgoing path, the send job, resend and the settings' check reach each channel through `channel(name)`
+(worker/channels/base.py)."""
 
 from worker.channels.base import Channel
 from worker.channels.email import Email

@@ -18,8 +18,12 @@ package reaches it through `channels.channel(name)` and the methods below, never
   mask(destination) -> str  the destination as records, logs and the console may show it
   contact(destination) -> str                       the person behind it, as the recipient search index keys them
   configured(services) -> bool                      its provider is set up on this service
+  missing_settings(values) -> [problem]             what the settings being read (by Settings field) lack for it to
+                            send, each problem naming the variable and its fix; asked when a rule uses it
   render(renderer, status, locale, context, destination, settings) -> Outgoing(payload, notes)
                             the outbox payload (real destination and rendered text) and what it costs (record notes)
+  preview(renderer, status, locale, context, fold_locales) -> Preview(text, cost, email)
+                            the message as previews show it, rendered as a send renders it (asked if `previewed`)
   country(destination, settings) -> str             where a message to it is billed (the dashboard's prices)
   suppressed(store, destination) -> bool            the recipient asked for nothing more on this channel
   opted_out_at(store, destination) -> float | None  since when (a person's export lists it per channel)
@@ -32,16 +36,17 @@ package reaches it through `channels.channel(name)` and the methods below, never
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from worker import phones
 
 if TYPE_CHECKING:
-    from worker.rendering import Renderer
+    from worker.rendering import Email, Renderer
     from worker.services import Services
     from worker.settings import Settings
+    from worker.sms_text import SmsCost
     from worker.store import Store
     from worker.store.records import Notification
 
@@ -60,6 +65,16 @@ class Outgoing:
 
     payload: dict[str, str]
     notes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A message as `messages preview` and the console show it: its text (an email's subject), what it costs when
+    billed in segments, and an email's three parts."""
+
+    text: str
+    cost: "SmsCost | None" = None
+    email: "Email | None" = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,9 @@ class Channel(ABC):
     def configured(self, services: "Services") -> bool: ...
 
     @abstractmethod
+    def missing_settings(self, values: Mapping[str, Any]) -> list[str]: ...
+
+    @abstractmethod
     def render(
         self,
         renderer: "Renderer",
@@ -119,6 +137,11 @@ class Channel(ABC):
         destination: str,
         settings: "Settings",
     ) -> Outgoing: ...
+
+    @abstractmethod
+    def preview(
+        self, renderer: "Renderer", status: str, locale: str, context: Mapping[str, Any], fold_locales: Collection[str]
+    ) -> Preview: ...
 
     def country(self, destination: str, settings: "Settings") -> str:
         """The country of a destination that is a phone number in international form, else DEFAULT_COUNTRY."""

@@ -3,15 +3,16 @@ notification, so that a resend after an interrupted transmission shows as the sa
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from email.headerregistry import Address as MailAddress
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import TYPE_CHECKING, Any
 
 from worker import phones
-from worker.channels.base import Address, Channel, Outgoing, Sent, recipient_of
+from worker.channels.base import Address, Channel, Outgoing, Preview, Sent, recipient_of
 from worker.errors import PermanentError
+from worker.setting_values import required
 
 if TYPE_CHECKING:
     from worker.rendering import Renderer
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
 
 EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 MAX_EMAIL_LENGTH = 254
+# How to obtain the mail settings when a rule sends email without them.
+HINTS = {
+    "SMTP_URL": " (smtp://user:password@host:587 of your mail relay), or remove email from NOTIFY_RULES",
+    "MAIL_FROM": ' (e.g. "Acme Deliveries <tracking@acme.example>")',
+}
 
 
 class Email(Channel):
@@ -48,6 +54,10 @@ class Email(Channel):
     def configured(self, services: "Services") -> bool:
         return services.mailer is not None
 
+    def missing_settings(self, values: Mapping[str, Any]) -> list[str]:
+        """The mail relay and the sender."""
+        return required({"SMTP_URL": values["smtp_url"], "MAIL_FROM": values["mail_from"]}, HINTS)
+
     def render(
         self,
         renderer: "Renderer",
@@ -59,6 +69,13 @@ class Email(Channel):
     ) -> Outgoing:
         email = renderer.email(status, locale, context)
         return Outgoing({"to": destination, "subject": email.subject, "text": email.text, "html": email.html})
+
+    def preview(
+        self, renderer: "Renderer", status: str, locale: str, context: Mapping[str, Any], fold_locales: Collection[str]
+    ) -> Preview:
+        """The three parts; the subject is the preview's text."""
+        email = renderer.email(status, locale, context)
+        return Preview(email.subject, email=email)
 
     def send(self, notification_id: str, payload: Mapping[str, str], services: "Services") -> Sent:
         """One SMTP session; the record notes when DATA started (an interruption after it may have delivered)."""

@@ -10,7 +10,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from worker import whatsapp_templates
 from worker.channels.base import Outgoing, Sent
-from worker.channels.sms import Sms, status_callback
+from worker.channels.sms import Sms, status_callback, twilio_account_missing
 from worker.clients.twilio_sms import classify
 from worker.errors import ConfigurationError, PermanentError, RecipientRejected, TransientError, Unreachable
 
@@ -58,6 +58,11 @@ class WhatsApp(Sms):
         settings = services.settings
         sender = settings.whatsapp_from or settings.twilio_messaging_service_sid
         return services.sms is not None and bool(sender) and bool(settings.whatsapp_templates)
+
+    def missing_settings(self, values: Mapping[str, Any]) -> list[str]:
+        """The Twilio account; not SMS's sender (its own, WHATSAPP_FROM, and its templates are checked with the
+        other WhatsApp settings, worker/whatsapp_settings.py)."""
+        return twilio_account_missing(values)
 
     def render(
         self,
