@@ -2,6 +2,7 @@
 reach them, none when they refused WhatsApp, never a second one for a repeated or late report. Everything goes
 over real sockets: the sandbox's Twilio posts its signed reports to the app on a real port."""
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -253,6 +254,59 @@ def test_read_is_a_state_metrics_and_the_console_show(sandbox, post_webhook, wor
     assert 'notifier_notifications_total{channel="whatsapp",state="read"} 1.0' in metrics
     page = sign_in(client).get("/console/deliveries/t-1").text
     assert "<strong>WhatsApp</strong>" in page and '<span class="badge good">read</span>' in page
+
+
+# What the delivery page says on each end of a fallback, and the link to the other end, in each language.
+FALLBACK_LINES = {
+    "en": (
+        "Fallback: the first message could not reach the recipient.",
+        "Go to the first message (WhatsApp)",
+        "Replaced by a fallback: this message could not reach the recipient.",
+        "Go to the fallback (SMS)",
+    ),
+    "es": (
+        "Mensaje alternativo: el primer mensaje no pudo llegar al destinatario.",
+        "Ir al primer mensaje (WhatsApp)",
+        "Reemplazado por un mensaje alternativo: este mensaje no pudo llegar al destinatario.",
+        "Ir al mensaje alternativo (SMS)",
+    ),
+    "pt": (
+        "Mensagem alternativa: a primeira mensagem não conseguiu chegar ao destinatário.",
+        "Ir para a primeira mensagem (WhatsApp)",
+        "Substituída por uma mensagem alternativa: esta mensagem não conseguiu chegar ao destinatário.",
+        "Ir para a mensagem alternativa (SMS)",
+    ),
+}
+
+
+def timeline_lines(page: str) -> dict[str, str]:
+    """The delivery page's timeline lines by their id, each as its HTML with whitespace runs as one space."""
+    found = re.findall(r'<li class="(?:event|notification)" id="([^"]+)">(.*?)</li>', page, re.DOTALL)
+    return {anchor: " ".join(html.split()) for anchor, html in found}
+
+
+def test_the_console_links_the_fallback_sms_and_the_whatsapp_message_it_replaced(
+    sandbox, post_webhook, work, services, live, client, sign_in, csrf_token
+):
+    sandbox.mark_whatsapp(NUMBER, "unreachable")  # Twilio takes it, then reports failed 63003
+    fire(sandbox, post_webhook)
+    work()
+    assert wait_for(lambda: record(services, FALLBACK_ID) is not None, 10)
+    work()
+    assert len(sandbox.whatsapp) == 1 and len(sandbox.sms) == 1
+    sign_in(client)
+    for lang, (fallback_says, to_first, first_says, to_fallback) in FALLBACK_LINES.items():
+        token = csrf_token(client, "/console/")
+        client.post("/console/language", data={"lang": lang, "next": "/console/", "csrf_token": token})
+        page = client.get("/console/deliveries/t-1").text
+        lines = timeline_lines(page)
+        sms, whatsapp = lines[f"n-{FALLBACK_ID}"], lines[f"n-{WA_ID}"]
+        assert f'<p class="detail fallback">{fallback_says} <a href="#n-{WA_ID}">{to_first}</a></p>' in sms
+        assert f'<p class="detail fallback">{first_says} <a href="#n-{FALLBACK_ID}">{to_fallback}</a></p>' in whatsapp
+        assert first_says not in sms and fallback_says not in whatsapp
+        assert set(re.findall(r'href="#([^"]+)"', page)) == {f"n-{WA_ID}", f"n-{FALLBACK_ID}"}  # both lines, above
+        anchors = re.findall(r' id="([^"]+)"', page)
+        assert len(anchors) == len(set(anchors))  # each link goes to one place
 
 
 def test_a_corrected_phone_goes_by_the_rules_phone_channel_only(sandbox, work, live):

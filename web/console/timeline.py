@@ -1,6 +1,6 @@
 """What the console shows of the record: a delivery's timeline and the recent activity, masked as stored."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from worker.store import Store, states
@@ -11,10 +11,20 @@ OUTCOME_TONE = {"queued": "wait", "processed": "good", "failed": "bad"}
 
 @dataclass(frozen=True)
 class Entry:
-    """One line of the timeline: a status event received, or a notification on one channel."""
+    """One line of the timeline: a status event received, or a notification on one channel, with the other end of
+    its fallback when that is on the same timeline: the first message a fallback stands in for, or the fallback that
+    replaced a first message."""
 
     at: datetime | None
     record: Event | Notification
+    first: "Entry | None" = None
+    fallback: "Entry | None" = None
+
+    @property
+    def anchor(self) -> str:
+        """The line's id in the page, which the other end of a fallback links to: "n-" and the notification's id, or
+        "e-" and the event's (ids are hex digits, some after a letter: safe in an id and in a link's fragment)."""
+        return f"{self.kind[0]}-{self.record.id}"
 
     @property
     def kind(self) -> str:
@@ -55,7 +65,10 @@ def moment(value: float | str | None) -> datetime | None:
 def timeline(store: Store, delivery_id: str) -> list[Entry]:
     """Events and notifications of a delivery, newest first."""
     ((events, notifications),) = store.timelines([delivery_id])
-    entries = [_event(e) for e in events] + [_notification(n) for n in notifications]
+    lines = {n.id: _notification(n) for n in notifications}  # a fallback's line links to its first message's
+    entries = [_event(e) for e in events] + [
+        replace(lines[n.id], first=lines.get(n.fallback_for), fallback=lines.get(n.replaced_by)) for n in notifications
+    ]
     return sorted(entries, key=lambda e: e.at or datetime.fromtimestamp(0, UTC), reverse=True)
 
 
