@@ -59,13 +59,11 @@ def send_job_id(notification_id: str) -> str:
     return f"send-{notification_id}"
 
 
-def enqueue_process(
-    q: Queue, settings: Settings, event_id: str, delivery_id: str, pipeline=None, unique: bool = False
-) -> Job:
-    """Queue the processing of one received event (inside the intake's MULTI/EXEC when `pipeline` is given; with
-    `unique`, not when its job is already there: RQ raises DuplicateJobError)."""
+def enqueue_process(q: Queue, settings: Settings, event_id: str, delivery_id: str) -> Job:
+    """Queue the processing of one received event (the intake's relay and the maintenance do), unless its job is
+    already there: RQ's unique enqueue raises DuplicateJobError then."""
     options = job_options(settings, process_job_id(event_id), f"process event for delivery {delivery_id}")
-    return q.enqueue_call(PROCESS_EVENT, args=(event_id,), pipeline=pipeline, unique=unique, **options)
+    return q.enqueue_call(PROCESS_EVENT, args=(event_id,), unique=True, **options)
 
 
 def enqueue_send(

@@ -62,7 +62,7 @@ def _queue(s: Store, q: Queue, settings: Settings, events: list[tuple[str, str]]
     queued = 0
     for event_id, delivery_id in events:
         with contextlib.suppress(DuplicateJobError):
-            queueing.enqueue_process(q, settings, event_id, delivery_id, unique=True)
+            queueing.enqueue_process(q, settings, event_id, delivery_id)
             queued += 1
     pending.forget(s.redis, *[event_id for event_id, _ in events])
     return queued
