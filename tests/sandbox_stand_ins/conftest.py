@@ -1,12 +1,15 @@
 """Fixtures of the sandbox's own tests: one sandbox per module, reset before each test, and module-wide clients."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
+from flask import Flask, request
 from twilio.rest import Client
 
 from sandbox import Sandbox
+from sandbox.server import HttpServer
 from tests.sandbox_clients import close, make_client
 
 
@@ -33,3 +36,26 @@ def twilio(sb: Sandbox) -> Iterator[Client]:
 def http() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A tiny webhook receiver that records what Twilio-style callbacks it gets."""
+    seen: list[dict[str, Any]] = []
+    app = Flask("receiver")
+
+    @app.post("/hook")
+    def hook() -> str:
+        seen.append(
+            {
+                "url": request.url,
+                "form": request.form.to_dict(),
+                "signature": request.headers.get("X-Twilio-Signature", ""),
+            }
+        )
+        return ""
+
+    server = HttpServer(app, "127.0.0.1")
+    server.start()
+    yield server.url + "/hook", seen
+    server.stop()

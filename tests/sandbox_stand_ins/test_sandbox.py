@@ -4,46 +4,19 @@ from __future__ import annotations
 
 import smtplib
 import time
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
-from flask import Flask, request
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from sandbox import Sandbox
-from sandbox.server import HttpServer
 from sandbox.sms_segments import count_segments
 from tests.sandbox_clients import close, make_client, make_email, smtp_send
 
 TO = "+593998976565"
 FROM = "+15005550006"
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A tiny webhook receiver that records what Twilio-style callbacks it gets."""
-    seen: list[dict[str, Any]] = []
-    app = Flask("receiver")
-
-    @app.post("/hook")
-    def hook() -> str:
-        seen.append(
-            {
-                "url": request.url,
-                "form": request.form.to_dict(),
-                "signature": request.headers.get("X-Twilio-Signature", ""),
-            }
-        )
-        return ""
-
-    server = HttpServer(app, "127.0.0.1")
-    server.start()
-    yield server.url + "/hook", seen
-    server.stop()
 
 
 def shippify_get(sb: Sandbox, http: requests.Session, path: str, auth: tuple[str, str] | None = None):

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from flask import Flask, request
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from sandbox import Sandbox
-from sandbox.server import HttpServer
 from tests.sandbox_clients import close, make_client, make_email, smtp_send
 
 NUMBER = "+593998976565"
@@ -23,23 +20,6 @@ TO = "whatsapp:" + NUMBER
 FROM = "whatsapp:+15005550006"
 GOING_ES = "HX0000000000000000000000000000e001"  # [going_to_dropoff.es] in whatsapp_templates.example.toml
 VARIABLES = {"1": "Ana", "2": "Tienda Sol", "3": "https://track.sandbox.test/t/abc"}
-
-
-@pytest.fixture(scope="module")
-def hook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A webhook receiver recording the status callbacks it gets."""
-    seen: list[dict[str, Any]] = []
-    app = Flask("receiver")
-
-    @app.post("/status")
-    def status() -> str:
-        seen.append({"url": request.url, "form": request.form.to_dict(), "sig": request.headers["X-Twilio-Signature"]})
-        return ""
-
-    server = HttpServer(app, "127.0.0.1")
-    server.start()
-    yield server.url + "/status", seen
-    server.stop()
 
 
 def send(twilio: Client, url: str | None = None, to: str = TO, **fields: Any) -> Any:
@@ -123,8 +103,8 @@ def test_registered_template_renders_its_status_and_locale(sb: Sandbox, twilio: 
         sb.register_whatsapp_template("HX1", "pt", "completed")
 
 
-def test_reports_go_up_to_read_signed_with_channel_prefix(sb: Sandbox, twilio: Client, hook: tuple) -> None:
-    url, seen = hook
+def test_reports_go_up_to_read_signed_with_channel_prefix(sb: Sandbox, twilio: Client, receiver: tuple) -> None:
+    url, seen = receiver
     seen.clear()
     sb.auto_report = True
     message = send(twilio, url)
@@ -132,12 +112,12 @@ def test_reports_go_up_to_read_signed_with_channel_prefix(sb: Sandbox, twilio: C
     assert [g["MessageStatus"] for g in got] == ["sent", "delivered", "read"]
     assert all(g["ChannelPrefix"] == "whatsapp" and g["To"] == TO and g["From"] == FROM for g in got)
     first = next(s for s in seen if s["form"]["MessageSid"] == message.sid)
-    assert RequestValidator(sb.auth_token).validate(first["url"], first["form"], first["sig"])
+    assert RequestValidator(sb.auth_token).validate(first["url"], first["form"], first["signature"])
     assert sb.whatsapp[0]["status"] == "read"
 
 
-def test_send_status_by_hand_carries_the_channel_prefix(sb: Sandbox, twilio: Client, hook: tuple) -> None:
-    url, seen = hook
+def test_send_status_by_hand_carries_the_channel_prefix(sb: Sandbox, twilio: Client, receiver: tuple) -> None:
+    url, seen = receiver
     seen.clear()
     message = send(twilio, url)
     assert sb.send_status(message.sid, "read") == 200
@@ -146,9 +126,9 @@ def test_send_status_by_hand_carries_the_channel_prefix(sb: Sandbox, twilio: Cli
 
 @pytest.mark.parametrize(("state", "code"), [("unreachable", 63003), ("blocked", 63014)])
 def test_marked_number_fails_after_a_queued_answer(
-    sb: Sandbox, twilio: Client, hook: tuple, state: str, code: int
+    sb: Sandbox, twilio: Client, receiver: tuple, state: str, code: int
 ) -> None:
-    url, seen = hook
+    url, seen = receiver
     seen.clear()
     sb.mark_whatsapp(NUMBER, state)
     message = send(twilio, url)
@@ -168,8 +148,8 @@ def test_marks_act_without_a_status_callback(sb: Sandbox, twilio: Client) -> Non
     assert twilio.messages(message.sid).fetch().status == "failed"
 
 
-def test_silent_number_never_reports_delivered(sb: Sandbox, twilio: Client, hook: tuple) -> None:
-    url, seen = hook
+def test_silent_number_never_reports_delivered(sb: Sandbox, twilio: Client, receiver: tuple) -> None:
+    url, seen = receiver
     seen.clear()
     sb.auto_report = True
     sb.mark_whatsapp(NUMBER, "silent")
@@ -245,14 +225,14 @@ def test_content_api_needs_the_account_credentials(sb: Sandbox) -> None:
     close(other)
 
 
-def test_inbound_whatsapp_is_signed_and_opens_a_session(sb: Sandbox, twilio: Client, hook: tuple) -> None:
-    url, seen = hook
+def test_inbound_whatsapp_is_signed_and_opens_a_session(sb: Sandbox, twilio: Client, receiver: tuple) -> None:
+    url, seen = receiver
     seen.clear()
     assert refused(twilio, body="¿Dónde está mi pedido?") == 63016
     assert sb.send_whatsapp_inbound(url, NUMBER, "STOP") == 200
     form = seen[0]["form"]
     assert (form["From"], form["To"], form["Body"], form["ChannelPrefix"]) == (TO, FROM, "STOP", "whatsapp")
-    assert RequestValidator(sb.auth_token).validate(seen[0]["url"], form, seen[0]["sig"])
+    assert RequestValidator(sb.auth_token).validate(seen[0]["url"], form, seen[0]["signature"])
     assert twilio.messages.create(to=TO, from_=FROM, body="Recibido").status == "queued"
 
 
